@@ -1,0 +1,125 @@
+package archive
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver; only this package imports it
+)
+
+// DefaultBusyTimeout is how long a writer waits for another process's write
+// transaction before giving up.
+const DefaultBusyTimeout = 30 * time.Second
+
+// DB is one archive file. Create it with NewDB, adjust the exported fields,
+// then Open it; Close it when done.
+//
+// Writes go through a single connection whose transactions begin
+// IMMEDIATE, so that writers queue on SQLite's lock (bounded by
+// BusyTimeout) instead of failing halfway with "database is locked";
+// reads use a separate pool and never block on the writer (WAL).
+type DB struct {
+	// Path is the SQLite file. It is created when missing unless ReadOnly.
+	Path string
+	// ReadOnly opens the file for reading only (search, export, serve).
+	ReadOnly bool
+	// BusyTimeout bounds how long a statement waits for another writer.
+	BusyTimeout time.Duration
+	// Logger receives diagnostics; nil discards them.
+	Logger *slog.Logger
+
+	write *sql.DB // one connection, BEGIN IMMEDIATE; nil when ReadOnly
+	read  *sql.DB // a pool of readers
+}
+
+// NewDB returns a DB for the file at path with default settings.
+func NewDB(path string) *DB {
+	return &DB{Path: path, BusyTimeout: DefaultBusyTimeout}
+}
+
+// Open opens the file, checks that it is an archive this version of annals
+// understands, and upgrades its schema when it is older. An archive written
+// by a newer annals is refused with ErrNewerSchema.
+func (db *DB) Open(ctx context.Context) error {
+	if db.Path == "" {
+		return errors.New("open archive: no path given")
+	}
+	if db.Logger == nil {
+		db.Logger = slog.New(slog.DiscardHandler)
+	}
+	if db.BusyTimeout <= 0 {
+		db.BusyTimeout = DefaultBusyTimeout
+	}
+	if !db.ReadOnly {
+		w, err := sql.Open("sqlite", db.dsn(false))
+		if err != nil {
+			return fmt.Errorf("open archive %s: %w", db.Path, err)
+		}
+		w.SetMaxOpenConns(1)
+		w.SetMaxIdleConns(1)
+		w.SetConnMaxLifetime(0)
+		db.write = w
+		if err := db.migrate(ctx); err != nil {
+			w.Close()
+			db.write = nil
+			return fmt.Errorf("open archive %s: %w", db.Path, err)
+		}
+	}
+	r, err := sql.Open("sqlite", db.dsn(true))
+	if err != nil {
+		db.Close()
+		return fmt.Errorf("open archive %s: %w", db.Path, err)
+	}
+	r.SetMaxOpenConns(8)
+	db.read = r
+	if db.ReadOnly {
+		if err := db.checkVersion(ctx); err != nil {
+			db.Close()
+			return fmt.Errorf("open archive %s: %w", db.Path, err)
+		}
+	}
+	return nil
+}
+
+// Close releases the file. It is safe to call more than once.
+func (db *DB) Close() error {
+	var errs []error
+	if db.read != nil {
+		errs = append(errs, db.read.Close())
+		db.read = nil
+	}
+	if db.write != nil {
+		// Fold the WAL back into the main file so that a copied archive is
+		// complete on its own.
+		_, _ = db.write.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+		errs = append(errs, db.write.Close())
+		db.write = nil
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("close archive %s: %w", db.Path, err)
+	}
+	return nil
+}
+
+// dsn builds the modernc.org/sqlite connection string.
+func (db *DB) dsn(reader bool) string {
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", db.BusyTimeout.Milliseconds()))
+	q.Add("_pragma", "foreign_keys(1)")
+	if reader {
+		q.Add("_pragma", "query_only(1)")
+		if db.ReadOnly {
+			q.Set("mode", "ro")
+		}
+	} else {
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "synchronous(NORMAL)")
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + (&url.URL{Path: db.Path}).EscapedPath() + "?" + q.Encode()
+}

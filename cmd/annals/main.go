@@ -1,0 +1,116 @@
+// Command annals crawls news and government portals politely, extracts each
+// article's title, times, bylines and body, and keeps every version it has
+// seen in a SQLite archive that can be searched, diffed and exported.
+//
+// main only wires: each subcommand is its own type in its own file, with its
+// own flag set, writing to the writers it is given.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	m := NewMain()
+	err := m.Run(ctx, os.Args[1:])
+	stop()
+	os.Exit(m.exitCode(err))
+}
+
+// Exit codes, documented in the README.
+const (
+	exitOK      = 0
+	exitFailure = 1 // the command ran and failed: the message says why
+	exitUsage   = 2 // bad flags, arguments, job file or rules file
+)
+
+// errUsage marks errors that come from how the command was called.
+var errUsage = errors.New("usage")
+
+// usageError wraps a message as a usage error (exit code 2).
+func usageError(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, args...))
+}
+
+// Main holds what every subcommand is given: its input and output streams,
+// its environment and a logger. Nothing is read from globals.
+type Main struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+	Logger *slog.Logger
+}
+
+// NewMain returns a Main bound to the process's standard streams.
+func NewMain() *Main {
+	return &Main{
+		Stdin:  os.Stdin,
+		Stdout: os.Stdout,
+		Stderr: os.Stderr,
+		Getenv: os.Getenv,
+		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
+	}
+}
+
+// command is one subcommand.
+type command interface {
+	Run(ctx context.Context, args []string) error
+}
+
+// Run hands args[0]'s subcommand the rest of the arguments.
+func (m *Main) Run(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		m.usage(m.Stderr)
+		return usageError("no command given: try 'annals demo' or 'annals help'")
+	}
+	name, rest := args[0], args[1:]
+	var cmd command
+	switch name {
+	case "version", "--version", "-version":
+		cmd = &VersionCommand{Stdout: m.Stdout}
+	case "help", "-h", "--help", "-help":
+		m.usage(m.Stdout)
+		return nil
+	default:
+		m.usage(m.Stderr)
+		return usageError("unknown command %q: see 'annals help'", name)
+	}
+	return cmd.Run(ctx, rest)
+}
+
+// exitCode reports err once, at the top, and maps it to an exit code.
+func (m *Main) exitCode(err error) int {
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.Is(err, errUsage):
+		fmt.Fprintln(m.Stderr, "annals:", err)
+		return exitUsage
+	default:
+		fmt.Fprintln(m.Stderr, "annals:", err)
+		return exitFailure
+	}
+}
+
+func (m *Main) usage(w io.Writer) {
+	fmt.Fprint(w, `annals keeps every version of the articles of news and government portals.
+
+Usage:
+  annals <command> [flags] [arguments]
+
+Commands:
+  version    print the version and build information
+
+Run 'annals <command> --help' for a command's flags and examples.
+`)
+}

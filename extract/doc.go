@@ -1,0 +1,15 @@
+// Package extract turns the raw bytes of one HTML page into an Article: its
+// headline, kicker and subtitle, publish and modify times, bylines, credited
+// source, body text, images with captions and credits, and page metadata.
+//
+// Promises:
+//   - extract never does I/O: callers hand it bytes, a URL and the HTTP
+//     Content-Type, and get an Article back;
+//   - input may be in any encoding (UTF-8 with or without BOM, GBK/GB2312/
+//     GB18030, Big5, Shift_JIS, windows-1252, …) declared in the header, in a
+//     <meta> anywhere in <head>, or not at all; the Article says how the
+//     charset was decided and never carries mojibake;
+//   - any input returns promptly: malformed HTML, binary bodies and huge or
+//     deeply nested pages give an error or an empty Article, never a panic,
+//     in time linear in the input size.
+package extract
