@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"sync"
 	"time"
+
+	"github.com/klauspost/compress/zstd"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver; only this package imports it
 )
@@ -32,14 +35,37 @@ type DB struct {
 	BusyTimeout time.Duration
 	// Logger receives diagnostics; nil discards them.
 	Logger *slog.Logger
+	// CompressionLevel is the zstd level for payloads.
+	CompressionLevel zstd.EncoderLevel
+	// MaxDeltaDepth bounds payload delta chains (reads decode at most this
+	// many extra frames); 0 stores every payload on its own.
+	MaxDeltaDepth int
+	// LockStaleAfter is how old a lock's heartbeat may be before another
+	// process takes the lock over; LockHeartbeat is how often a held lock
+	// renews it.
+	LockStaleAfter, LockHeartbeat time.Duration
 
 	write *sql.DB // one connection, BEGIN IMMEDIATE; nil when ReadOnly
 	read  *sql.DB // a pool of readers
+	codec *codec
+
+	mu    sync.Mutex
+	seeds map[int64][]string // run id → seeds, for "redirect to the seed root"
 }
+
+// ErrReadOnly is returned by writes to an archive opened ReadOnly.
+var ErrReadOnly = errors.New("archive is open read-only")
 
 // NewDB returns a DB for the file at path with default settings.
 func NewDB(path string) *DB {
-	return &DB{Path: path, BusyTimeout: DefaultBusyTimeout}
+	return &DB{
+		Path:             path,
+		BusyTimeout:      DefaultBusyTimeout,
+		CompressionLevel: zstd.SpeedBetterCompression,
+		MaxDeltaDepth:    DefaultMaxDeltaDepth,
+		LockStaleAfter:   DefaultLockStaleAfter,
+		LockHeartbeat:    DefaultLockHeartbeat,
+	}
 }
 
 // Open opens the file, checks that it is an archive this version of annals
@@ -55,9 +81,25 @@ func (db *DB) Open(ctx context.Context) error {
 	if db.BusyTimeout <= 0 {
 		db.BusyTimeout = DefaultBusyTimeout
 	}
+	if db.CompressionLevel == 0 {
+		db.CompressionLevel = zstd.SpeedBetterCompression
+	}
+	if db.LockStaleAfter <= 0 {
+		db.LockStaleAfter = DefaultLockStaleAfter
+	}
+	if db.LockHeartbeat <= 0 {
+		db.LockHeartbeat = DefaultLockHeartbeat
+	}
+	c, err := newCodec(db.CompressionLevel)
+	if err != nil {
+		return fmt.Errorf("open archive %s: %w", db.Path, err)
+	}
+	db.codec = c
+	db.seeds = map[int64][]string{}
 	if !db.ReadOnly {
 		w, err := sql.Open("sqlite", db.dsn(false))
 		if err != nil {
+			db.Close()
 			return fmt.Errorf("open archive %s: %w", db.Path, err)
 		}
 		w.SetMaxOpenConns(1)
@@ -65,8 +107,7 @@ func (db *DB) Open(ctx context.Context) error {
 		w.SetConnMaxLifetime(0)
 		db.write = w
 		if err := db.migrate(ctx); err != nil {
-			w.Close()
-			db.write = nil
+			db.Close()
 			return fmt.Errorf("open archive %s: %w", db.Path, err)
 		}
 	}
@@ -99,6 +140,10 @@ func (db *DB) Close() error {
 		_, _ = db.write.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 		errs = append(errs, db.write.Close())
 		db.write = nil
+	}
+	if db.codec != nil {
+		db.codec.close()
+		db.codec = nil
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("close archive %s: %w", db.Path, err)

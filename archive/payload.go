@@ -1,0 +1,193 @@
+package archive
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// How a payload's bytes are kept (payloads.codec).
+const (
+	codecIdentity = "identity"
+	codecZstd     = "zstd"
+	codecDelta    = "zstd-delta"
+)
+
+// DefaultMaxDeltaDepth bounds delta chains: reading a payload decodes at
+// most this many frames besides its own.
+const DefaultMaxDeltaDepth = 8
+
+// dictID is the dictionary ID written into delta frames.
+const dictID = 1
+
+// ErrNotFound is returned when the asked-for article, version, capture or
+// payload is not in the archive.
+var ErrNotFound = errors.New("not found in the archive")
+
+// ErrDamaged wraps errors about stored bytes that do not decode or do not
+// hash to their recorded digest; annals verify reports them.
+var ErrDamaged = errors.New("archive damaged")
+
+// payloadRow is a payload ready to insert.
+type payloadRow struct {
+	sha    []byte
+	size   int
+	codec  string
+	baseID int64 // 0: none
+	depth  int
+	data   []byte
+}
+
+// codec compresses and decompresses payloads. Its zero value is not
+// usable; newCodec makes one.
+type codec struct {
+	level zstd.EncoderLevel
+	enc   *zstd.Encoder // no dictionary; EncodeAll is safe for concurrent use
+	dec   *zstd.Decoder
+}
+
+func newCodec(level zstd.EncoderLevel) (*codec, error) {
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(level), zstd.WithEncoderConcurrency(1))
+	if err != nil {
+		return nil, fmt.Errorf("zstd encoder: %w", err)
+	}
+	dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(1<<30))
+	if err != nil {
+		return nil, fmt.Errorf("zstd decoder: %w", err)
+	}
+	return &codec{level: level, enc: enc, dec: dec}, nil
+}
+
+func (c *codec) close() {
+	c.enc.Close()
+	c.dec.Close()
+}
+
+// encode picks the smallest way to keep raw: as is, zstd alone, or a zstd
+// delta against base (the raw bytes of payload baseID, whose chain depth is
+// baseDepth) when base is given and the chain stays within maxDepth.
+func (c *codec) encode(raw []byte, base []byte, baseID int64, baseDepth, maxDepth int) (payloadRow, error) {
+	sum := sha256.Sum256(raw)
+	row := payloadRow{sha: sum[:], size: len(raw), codec: codecIdentity, data: raw}
+	if z := c.enc.EncodeAll(raw, make([]byte, 0, len(raw)/3+64)); len(z) < len(row.data) {
+		row.codec, row.data = codecZstd, z
+	}
+	if base != nil && baseID != 0 && baseDepth+1 <= maxDepth {
+		d, err := c.encodeDelta(raw, base)
+		if err != nil {
+			return payloadRow{}, err
+		}
+		if len(d) < len(row.data) {
+			row.codec, row.data, row.baseID, row.depth = codecDelta, d, baseID, baseDepth+1
+		}
+	}
+	return row, nil
+}
+
+// windowFor returns a power-of-two zstd window that covers n bytes, so
+// that a delta can reach back over the whole dictionary.
+func windowFor(n int) int {
+	w := zstd.MinWindowSize
+	for w < n && w < zstd.MaxWindowSize {
+		w <<= 1
+	}
+	return w
+}
+
+func (c *codec) encodeDelta(raw, base []byte) ([]byte, error) {
+	enc, err := zstd.NewWriter(nil,
+		zstd.WithEncoderLevel(c.level),
+		zstd.WithEncoderConcurrency(1),
+		zstd.WithWindowSize(windowFor(len(base)+len(raw))),
+		zstd.WithEncoderDictRaw(dictID, base))
+	if err != nil {
+		return nil, fmt.Errorf("zstd delta encoder: %w", err)
+	}
+	defer enc.Close()
+	return enc.EncodeAll(raw, make([]byte, 0, len(raw)/8+64)), nil
+}
+
+// decode turns stored data back into raw bytes; base is the raw bytes of
+// the delta's base (nil unless codec is zstd-delta).
+func (c *codec) decode(codecName string, data, base []byte, size int) ([]byte, error) {
+	switch codecName {
+	case codecIdentity:
+		return data, nil
+	case codecZstd:
+		return c.dec.DecodeAll(data, make([]byte, 0, size))
+	case codecDelta:
+		dec, err := zstd.NewReader(nil,
+			zstd.WithDecoderConcurrency(1),
+			zstd.WithDecoderMaxMemory(uint64(size)+uint64(len(base))+1<<20),
+			zstd.WithDecoderMaxWindow(uint64(windowFor(len(base)+size))),
+			zstd.WithDecoderDictRaw(dictID, base))
+		if err != nil {
+			return nil, err
+		}
+		defer dec.Close()
+		return dec.DecodeAll(data, make([]byte, 0, size))
+	default:
+		return nil, fmt.Errorf("unknown codec %q", codecName)
+	}
+}
+
+// queryer is what payload reads need: the read pool or a transaction.
+type queryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// loadPayload returns the raw bytes of payload id, decoding its delta
+// chain. With check, every payload of the chain must hash to its digest.
+func (db *DB) loadPayload(ctx context.Context, q queryer, id int64, check bool) ([]byte, error) {
+	return db.loadPayloadDepth(ctx, q, id, check, 0)
+}
+
+func (db *DB) loadPayloadDepth(ctx context.Context, q queryer, id int64, check bool, hops int) ([]byte, error) {
+	if hops > 64 {
+		return nil, fmt.Errorf("payload %d: delta chain longer than 64: %w", id, ErrDamaged)
+	}
+	var (
+		sum       []byte
+		size      int
+		codecName string
+		baseID    sql.NullInt64
+		data      []byte
+	)
+	err := q.QueryRowContext(ctx, `SELECT sha256, size, codec, base_id, data FROM payloads WHERE id = ?`, id).
+		Scan(&sum, &size, &codecName, &baseID, &data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("payload %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read payload %d: %w", id, err)
+	}
+	var base []byte
+	if codecName == codecDelta {
+		if !baseID.Valid {
+			return nil, fmt.Errorf("payload %d: delta without a base: %w", id, ErrDamaged)
+		}
+		base, err = db.loadPayloadDepth(ctx, q, baseID.Int64, check, hops+1)
+		if err != nil {
+			return nil, fmt.Errorf("payload %d: base: %w", id, err)
+		}
+	}
+	raw, err := db.codec.decode(codecName, data, base, size)
+	if err != nil {
+		return nil, fmt.Errorf("payload %d (%s) does not decode: %v: %w", id, codecName, err, ErrDamaged)
+	}
+	if len(raw) != size {
+		return nil, fmt.Errorf("payload %d decodes to %d bytes, recorded %d: %w", id, len(raw), size, ErrDamaged)
+	}
+	if check {
+		if got := sha256.Sum256(raw); !bytes.Equal(got[:], sum) {
+			return nil, fmt.Errorf("payload %d hashes to %x, recorded %x: %w", id, got, sum, ErrDamaged)
+		}
+	}
+	return raw, nil
+}
