@@ -1,0 +1,464 @@
+package archive
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/annals/annals/crawler"
+)
+
+// Frontier is the crawl frontier kept in the archive file (tables
+// frontier_jobs, frontier_hosts and frontier_urls): the seen-set, the
+// queue and the revisit state of every URL of every job. It implements
+// crawler.Frontier. Memory stays small whatever the size of the frontier:
+// only job and host ids are cached.
+//
+// Writes (Begin, Add, Done, Finish) go through the archive's single writer
+// connection, one transaction each; reads (Next, Hosts, Count) use its
+// reader pool and see what was committed.
+type Frontier struct {
+	db *DB
+
+	mu    sync.Mutex
+	jobs  map[string]int64
+	hosts map[hostKey]hostRow
+
+	stmtOnce sync.Once
+	stmtErr  error
+	insURL   *sql.Stmt
+	insHost  *sql.Stmt
+	markDone *sql.Stmt
+}
+
+type hostKey struct {
+	job  int64
+	host string
+}
+
+type hostRow struct {
+	id   int64
+	root bool
+}
+
+// NewFrontier returns the frontier of an open, writable archive.
+func NewFrontier(db *DB) *Frontier {
+	return &Frontier{db: db, jobs: map[string]int64{}, hosts: map[hostKey]hostRow{}}
+}
+
+// farFuture stands for "due whatever the schedule" in millisecond columns.
+const farFuture = int64(1) << 62
+
+func msOrNull(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+func timeOf(ms sql.NullInt64) time.Time {
+	if !ms.Valid {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms.Int64)
+}
+
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func (f *Frontier) prepare(ctx context.Context) error {
+	f.stmtOnce.Do(func() {
+		if f.db == nil || f.db.write == nil {
+			f.stmtErr = errors.New("frontier: the archive is not open for writing")
+			return
+		}
+		var err error
+		prep := func(q string) *sql.Stmt {
+			if err != nil {
+				return nil
+			}
+			var s *sql.Stmt
+			s, err = f.db.write.PrepareContext(ctx, q)
+			return s
+		}
+		f.insURL = prep(`INSERT INTO frontier_urls
+			(job_id, host_id, url, state, kind, depth, redirects, first_seen_ms)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (job_id, url) DO NOTHING`)
+		f.insHost = prep(`INSERT INTO frontier_hosts (job_id, host, root) VALUES (?, ?, ?)
+			ON CONFLICT (job_id, host) DO UPDATE SET root = max(root, excluded.root)
+			RETURNING id, root`)
+		f.markDone = prep(`UPDATE frontier_urls SET state = 'done', status = ?, kind = ?,
+			article = ?, etag = ?, last_modified = ?, digest = coalesce(?, digest), note = ?,
+			last_fetch_ms = coalesce(?, last_fetch_ms), next_due_ms = ?
+			WHERE id = ? AND job_id = ?`)
+		f.stmtErr = err
+	})
+	if f.stmtErr != nil {
+		return fmt.Errorf("prepare frontier statements: %w", f.stmtErr)
+	}
+	return nil
+}
+
+// jobID returns the id of job, creating its row inside tx when missing
+// (and tx is not nil). Only ids of committed rows are cached.
+func (f *Frontier) jobID(ctx context.Context, tx *sql.Tx, job string) (int64, error) {
+	f.mu.Lock()
+	id, ok := f.jobs[job]
+	f.mu.Unlock()
+	if ok {
+		return id, nil
+	}
+	q := f.db.read.QueryRowContext
+	if tx != nil {
+		q = tx.QueryRowContext
+	}
+	err := q(ctx, `SELECT id FROM frontier_jobs WHERE job = ?`, job).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) && tx != nil {
+		// Created by this transaction: not cached, as it may roll back.
+		err = tx.QueryRowContext(ctx, `INSERT INTO frontier_jobs (job) VALUES (?) RETURNING id`, job).Scan(&id)
+		return id, err
+	}
+	if err != nil {
+		return 0, err // sql.ErrNoRows for a job never begun
+	}
+	f.mu.Lock()
+	f.jobs[job] = id
+	f.mu.Unlock()
+	return id, nil
+}
+
+// Begin implements crawler.Frontier.
+func (f *Frontier) Begin(ctx context.Context, job string, now, dueBy time.Time) (resumed bool, err error) {
+	if err := f.prepare(ctx); err != nil {
+		return false, err
+	}
+	err = f.inTx(ctx, func(tx *sql.Tx) error {
+		id, err := f.jobID(ctx, tx, job)
+		if err != nil {
+			return err
+		}
+		var started, finished sql.NullInt64
+		if err := tx.QueryRowContext(ctx, `SELECT pass_started_ms, pass_finished_ms FROM frontier_jobs WHERE id = ?`, id).
+			Scan(&started, &finished); err != nil {
+			return err
+		}
+		if started.Valid && !finished.Valid {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM frontier_urls
+				WHERE job_id = ? AND state = 'queued' LIMIT 1)`, id).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				resumed = true
+				return nil
+			}
+		}
+		due := farFuture
+		if dueBy.Before(time.UnixMilli(farFuture)) {
+			due = dueBy.UnixMilli()
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE frontier_urls SET state = 'queued'
+			WHERE job_id = ? AND state = 'done' AND (next_due_ms IS NULL OR next_due_ms <= ?)`, id, due); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE frontier_jobs SET passes = passes + 1,
+			pass_started_ms = ?, pass_finished_ms = NULL WHERE id = ?`, now.UnixMilli(), id)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("begin crawl of job %q: %w", job, err)
+	}
+	return resumed, nil
+}
+
+// Finish implements crawler.Frontier.
+func (f *Frontier) Finish(ctx context.Context, job string, now time.Time) error {
+	if err := f.prepare(ctx); err != nil {
+		return err
+	}
+	err := f.inTx(ctx, func(tx *sql.Tx) error {
+		id, err := f.jobID(ctx, tx, job)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE frontier_jobs SET pass_finished_ms = ? WHERE id = ?`, now.UnixMilli(), id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("finish crawl pass of job %q: %w", job, err)
+	}
+	return nil
+}
+
+// Hosts implements crawler.Frontier.
+func (f *Frontier) Hosts(ctx context.Context, job string) ([]crawler.Host, error) {
+	id, err := f.jobID(ctx, nil, job)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list hosts of job %q: %w", job, err)
+	}
+	rows, err := f.db.read.QueryContext(ctx, `SELECT id, host, root FROM frontier_hosts WHERE job_id = ? ORDER BY id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("list hosts of job %q: %w", job, err)
+	}
+	defer rows.Close()
+	var hs []crawler.Host
+	found := map[hostKey]hostRow{}
+	for rows.Next() {
+		var h crawler.Host
+		var r hostRow
+		if err := rows.Scan(&r.id, &h.Name, &h.Root); err != nil {
+			return nil, fmt.Errorf("list hosts of job %q: %w", job, err)
+		}
+		r.root = h.Root
+		found[hostKey{id, h.Name}] = r
+		hs = append(hs, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list hosts of job %q: %w", job, err)
+	}
+	f.mu.Lock()
+	for k, v := range found {
+		f.hosts[k] = v
+	}
+	f.mu.Unlock()
+	return hs, nil
+}
+
+// Add implements crawler.Frontier.
+func (f *Frontier) Add(ctx context.Context, job string, items []crawler.Item) error {
+	if len(items) == 0 {
+		return nil
+	}
+	if err := f.prepare(ctx); err != nil {
+		return err
+	}
+	return f.write(ctx, job, "add URLs to", func(tx *sql.Tx, jt *jobTx) error {
+		return jt.add(items, "queued")
+	}, items)
+}
+
+// Done implements crawler.Frontier.
+func (f *Frontier) Done(ctx context.Context, job string, o crawler.Outcome, found []crawler.Item) error {
+	if err := f.prepare(ctx); err != nil {
+		return err
+	}
+	return f.write(ctx, job, "record a fetch in", func(tx *sql.Tx, jt *jobTx) error {
+		var digest any
+		if o.Digest != 0 {
+			digest = o.Digest
+		}
+		res, err := tx.StmtContext(ctx, f.markDone).ExecContext(ctx,
+			o.Status, o.Kind.String(), o.Article, nullIfEmpty(o.ETag), nullIfEmpty(o.LastModified),
+			digest, nullIfEmpty(o.Note), msOrNull(o.Fetched), msOrNull(o.NextDue), o.Seq, jt.job)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n != 1 {
+			return fmt.Errorf("URL #%d (%s) is not in the frontier", o.Seq, o.URL)
+		}
+		if o.Alias.URL != "" {
+			alias := []crawler.Item{o.Alias}
+			if err := jt.add(alias, "alias"); err != nil {
+				return err
+			}
+		}
+		return jt.add(found, "queued")
+	}, found)
+}
+
+// jobTx is one write transaction on one job's frontier.
+type jobTx struct {
+	f        *Frontier
+	ctx      context.Context
+	tx       *sql.Tx
+	job      int64
+	newHosts map[hostKey]hostRow
+	insURL   *sql.Stmt
+}
+
+func (f *Frontier) write(ctx context.Context, job, what string, fn func(*sql.Tx, *jobTx) error, items []crawler.Item) error {
+	var newHosts map[hostKey]hostRow
+	err := f.inTx(ctx, func(tx *sql.Tx) error {
+		id, err := f.jobID(ctx, tx, job)
+		if err != nil {
+			return err
+		}
+		for i := range items {
+			items[i].Seq = 0
+		}
+		jt := &jobTx{f: f, ctx: ctx, tx: tx, job: id, newHosts: map[hostKey]hostRow{}, insURL: tx.StmtContext(ctx, f.insURL)}
+		newHosts = jt.newHosts
+		return fn(tx, jt)
+	})
+	if err != nil {
+		for i := range items {
+			items[i].Seq = 0
+		}
+		return fmt.Errorf("%s the frontier of job %q: %w", what, job, err)
+	}
+	f.mu.Lock()
+	for k, v := range newHosts {
+		f.hosts[k] = v
+	}
+	f.mu.Unlock()
+	return nil
+}
+
+// hostID returns the id of host, creating it (or marking it root) inside
+// the transaction when needed.
+func (jt *jobTx) hostID(host string, root bool) (int64, error) {
+	k := hostKey{jt.job, host}
+	r, ok := jt.newHosts[k]
+	if !ok {
+		jt.f.mu.Lock()
+		r, ok = jt.f.hosts[k]
+		jt.f.mu.Unlock()
+	}
+	if ok && (r.root || !root) {
+		return r.id, nil
+	}
+	if err := jt.tx.StmtContext(jt.ctx, jt.f.insHost).QueryRowContext(jt.ctx, jt.job, host, root).Scan(&r.id, &r.root); err != nil {
+		return 0, fmt.Errorf("record host %s: %w", host, err)
+	}
+	jt.newHosts[k] = r
+	return r.id, nil
+}
+
+func (jt *jobTx) add(items []crawler.Item, state string) error {
+	for i := range items {
+		it := &items[i]
+		if it.URL == "" {
+			return errors.New("an item has no URL")
+		}
+		host := it.Host
+		if host == "" {
+			u, err := url.Parse(it.URL)
+			if err != nil {
+				return fmt.Errorf("item %q: %w", it.URL, err)
+			}
+			host = strings.ToLower(u.Host)
+		}
+		hid, err := jt.hostID(host, it.Depth == 0 && state == "queued")
+		if err != nil {
+			return err
+		}
+		first := it.FirstSeen
+		if first.IsZero() {
+			first = time.Now()
+		}
+		res, err := jt.insURL.ExecContext(jt.ctx, jt.job, hid, it.URL, state, it.Kind.String(), it.Depth, it.Redirects, first.UnixMilli())
+		if err != nil {
+			return fmt.Errorf("add %s: %w", it.URL, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if n == 1 && state == "queued" {
+			if it.Seq, err = res.LastInsertId(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Next implements crawler.Frontier.
+func (f *Frontier) Next(ctx context.Context, job, host string, after int64, n int) ([]crawler.Item, error) {
+	id, err := f.jobID(ctx, nil, job)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the queue of job %q: %w", job, err)
+	}
+	f.mu.Lock()
+	h, ok := f.hosts[hostKey{id, host}]
+	f.mu.Unlock()
+	if !ok {
+		err := f.db.read.QueryRowContext(ctx, `SELECT id, root FROM frontier_hosts WHERE job_id = ? AND host = ?`, id, host).Scan(&h.id, &h.root)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read the queue of job %q: %w", job, err)
+		}
+		f.mu.Lock()
+		f.hosts[hostKey{id, host}] = h
+		f.mu.Unlock()
+	}
+	rows, err := f.db.read.QueryContext(ctx, `SELECT id, url, kind, depth, redirects, article, etag,
+		last_modified, digest, first_seen_ms, last_fetch_ms FROM frontier_urls
+		WHERE job_id = ? AND host_id = ? AND state = 'queued' AND id > ? ORDER BY id LIMIT ?`, id, h.id, after, n)
+	if err != nil {
+		return nil, fmt.Errorf("read the queue of job %q: %w", job, err)
+	}
+	defer rows.Close()
+	items := make([]crawler.Item, 0, n)
+	for rows.Next() {
+		it := crawler.Item{Host: host}
+		var kind string
+		var etag, lastMod sql.NullString
+		var digest, lastFetch sql.NullInt64
+		var first int64
+		if err := rows.Scan(&it.Seq, &it.URL, &kind, &it.Depth, &it.Redirects, &it.Article, &etag,
+			&lastMod, &digest, &first, &lastFetch); err != nil {
+			return nil, fmt.Errorf("read the queue of job %q: %w", job, err)
+		}
+		if it.Kind, err = crawler.ParseKind(kind); err != nil {
+			return nil, fmt.Errorf("read the queue of job %q: URL #%d: %w", job, it.Seq, err)
+		}
+		it.ETag, it.LastModified, it.Digest = etag.String, lastMod.String, digest.Int64
+		it.FirstSeen, it.LastFetch = time.UnixMilli(first), timeOf(lastFetch)
+		items = append(items, it)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read the queue of job %q: %w", job, err)
+	}
+	return items, nil
+}
+
+// Count implements crawler.Frontier.
+func (f *Frontier) Count(ctx context.Context, job string) (known, queued int, err error) {
+	id, err := f.jobID(ctx, nil, job)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, nil
+	}
+	if err == nil {
+		err = f.db.read.QueryRowContext(ctx, `SELECT count(*) FROM frontier_urls WHERE job_id = ?`, id).Scan(&known)
+	}
+	if err == nil {
+		err = f.db.read.QueryRowContext(ctx, `SELECT count(*) FROM frontier_urls WHERE job_id = ? AND state = 'queued'`, id).Scan(&queued)
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("count the frontier of job %q: %w", job, err)
+	}
+	return known, queued, nil
+}
+
+// inTx runs fn in one write transaction, committing when it returns nil.
+func (f *Frontier) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := f.db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
