@@ -1,0 +1,380 @@
+package archive
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Query asks Search for articles. Zero fields do not filter.
+type Query struct {
+	// Text is the search text (see the syntax in the README); empty lists
+	// the articles that pass the filters, newest published first.
+	Text string
+	// Site keeps articles of one host ("www." ignored).
+	Site string
+	// PublishedFrom/To keep articles published in [From, To).
+	PublishedFrom, PublishedTo time.Time
+	// CapturedFrom/To keep articles whose shown version was captured in
+	// [From, To).
+	CapturedFrom, CapturedTo time.Time
+	// State keeps articles in that state (at AsOf when given).
+	State State
+	// AsOf searches the versions live at that moment instead of the latest.
+	AsOf time.Time
+	// Limit and Offset page through the hits (Limit 0: 20).
+	Limit, Offset int
+	// HighlightStart and HighlightEnd surround matches in snippets
+	// (defaults "<mark>" and "</mark>").
+	HighlightStart, HighlightEnd string
+}
+
+// Hit is one article found.
+type Hit struct {
+	ArticleID  int64
+	VersionID  int64
+	Version    int
+	URL        string
+	Site       string
+	Title      string
+	Published  string
+	CapturedAt time.Time // of the version shown
+	State      State     // now, or at AsOf
+	Snippet    string
+	Rank       float64 // lower is better (bm25)
+}
+
+// Results is a page of hits and how many there are in all.
+type Results struct {
+	Hits  []Hit
+	Total int
+	Index string // which index answered: "trigram", "tokens", or "" without text
+}
+
+// DefaultSearchLimit is the page size when Query.Limit is 0.
+const DefaultSearchLimit = 20
+
+// Search finds articles. Text of three or more Chinese characters is
+// looked up in the trigram index (exact substrings); shorter Chinese text
+// and words in the token index (bigrams, stemmed words, bm25 ranking).
+// Errors in the text wrap ErrBadQuery.
+func (db *DB) Search(ctx context.Context, q Query) (Results, error) {
+	if q.Limit <= 0 {
+		q.Limit = DefaultSearchLimit
+	}
+	if q.Offset < 0 {
+		q.Offset = 0
+	}
+	if q.HighlightStart == "" && q.HighlightEnd == "" {
+		q.HighlightStart, q.HighlightEnd = "<mark>", "</mark>"
+	}
+	var (
+		node  *qnode
+		index string
+		match string
+	)
+	if strings.TrimSpace(q.Text) != "" {
+		var err error
+		if node, err = parseQuery(q.Text); err != nil {
+			return Results{}, err
+		}
+		index = route(node)
+		if match, err = render(node, index); err != nil {
+			return Results{}, err
+		}
+	}
+	from, where, args := searchFilter(q)
+	res := Results{Index: index}
+	var rank, order string
+	if index != "" {
+		table := "fts_" + index
+		from = table + " f JOIN versions v ON v.id = f.rowid " + from
+		where = append([]string{table + " MATCH ?"}, where...)
+		args = append([]any{match}, args...)
+		rank = "bm25(" + table + ", 10.0, 1.0)"
+		order = "rank, v.id"
+	} else {
+		from = "versions v " + from
+		rank = "0.0"
+		order = "v.published_ms IS NULL, v.published_ms DESC, v.id DESC"
+	}
+	w := strings.Join(where, " AND ")
+	if err := db.read.QueryRowContext(ctx, "SELECT count(*) FROM "+from+" WHERE "+w, args...).Scan(&res.Total); err != nil {
+		return Results{}, searchError(err)
+	}
+	if res.Total == 0 || q.Offset >= res.Total {
+		return res, nil
+	}
+	stateCol := "a.state"
+	if !q.AsOf.IsZero() {
+		stateCol = stateAt(q.AsOf)
+	}
+	rows, err := db.read.QueryContext(ctx, "SELECT a.id, v.id, v.version, u.url, u.host, v.title, v.published, v.captured_ms, "+
+		stateCol+", "+rank+" AS rank FROM "+from+" WHERE "+w+" ORDER BY "+order+" LIMIT ? OFFSET ?",
+		append(args, q.Limit, q.Offset)...)
+	if err != nil {
+		return Results{}, searchError(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var h Hit
+		var captured int64
+		var state string
+		if err := rows.Scan(&h.ArticleID, &h.VersionID, &h.Version, &h.URL, &h.Site, &h.Title, &h.Published, &captured, &state, &h.Rank); err != nil {
+			return Results{}, searchError(err)
+		}
+		h.CapturedAt, h.State = fromMS(captured), State(state)
+		res.Hits = append(res.Hits, h)
+	}
+	if err := rows.Err(); err != nil {
+		return Results{}, searchError(err)
+	}
+	if err := db.snippets(ctx, res.Hits, node, index, match, q); err != nil {
+		return Results{}, err
+	}
+	return res, nil
+}
+
+// stateAtSQL is the SQL for an article's state at the moment :asof, which
+// stateAt replaces by an integer (never by user text).
+const stateAtSQL = `coalesce((SELECT CASE s.event WHEN 'gone' THEN 'gone' WHEN 'moved' THEN 'moved' ELSE 'live' END
+	FROM captures s WHERE s.article_id = a.id AND s.event IN ('first_seen', 'gone', 'moved', 'restored')
+	AND s.started_ms <= :asof ORDER BY s.started_ms DESC LIMIT 1), 'live')`
+
+func stateAt(t time.Time) string {
+	return strings.ReplaceAll(stateAtSQL, ":asof", fmt.Sprint(t.UnixMilli()))
+}
+
+// searchFilter returns the joins, conditions and arguments of q's filters,
+// for a query whose versions are aliased v.
+func searchFilter(q Query) (string, []string, []any) {
+	from := "JOIN articles a ON a.id = v.article_id JOIN urls u ON u.id = a.url_id"
+	var where []string
+	var args []any
+	if q.AsOf.IsZero() {
+		where = append(where, "v.id = a.version_id")
+	} else {
+		where = append(where, "v.captured_ms <= ? AND (v.superseded_ms IS NULL OR v.superseded_ms > ?)")
+		args = append(args, q.AsOf.UnixMilli(), q.AsOf.UnixMilli())
+	}
+	if q.Site != "" {
+		h := strings.TrimPrefix(strings.ToLower(strings.TrimSpace(q.Site)), "www.")
+		where = append(where, "u.host IN (?, ?)")
+		args = append(args, h, "www."+h)
+	}
+	add := func(cond string, t time.Time) {
+		if !t.IsZero() {
+			where = append(where, cond)
+			args = append(args, t.UnixMilli())
+		}
+	}
+	add("v.published_ms >= ?", q.PublishedFrom)
+	add("v.published_ms < ?", q.PublishedTo)
+	add("v.captured_ms >= ?", q.CapturedFrom)
+	add("v.captured_ms < ?", q.CapturedTo)
+	if q.State != "" {
+		if q.AsOf.IsZero() {
+			where = append(where, "a.state = ?")
+		} else {
+			where = append(where, stateAt(q.AsOf)+" = ?")
+		}
+		args = append(args, string(q.State))
+	}
+	return from, where, args
+}
+
+// searchError turns an SQLite error about the search text into
+// ErrBadQuery (the parser should have caught it) and wraps the rest.
+func searchError(err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	if s := err.Error(); strings.Contains(s, "fts5") || strings.Contains(s, "MATCH") {
+		return fmt.Errorf("%w: the search index cannot run this query", ErrBadQuery)
+	}
+	return fmt.Errorf("search: %w", err)
+}
+
+// snippetRunes is the length of a snippet in characters.
+const snippetRunes = 90
+
+// snippets fills each hit's snippet: FTS5's snippet() for the trigram
+// index, a window around the first match computed here for the token
+// index (whose stored text is tokens, not prose), the body's start when
+// there is no search text.
+func (db *DB) snippets(ctx context.Context, hits []Hit, node *qnode, index, match string, q Query) error {
+	if len(hits) == 0 {
+		return nil
+	}
+	if index == IndexTrigram {
+		ids := make([]string, len(hits))
+		pos := map[int64]int{}
+		for i, h := range hits {
+			ids[i] = fmt.Sprint(h.VersionID)
+			pos[h.VersionID] = i
+		}
+		rows, err := db.read.QueryContext(ctx, `SELECT rowid, snippet(fts_trigram, -1, ?, ?, '…', 40) FROM fts_trigram
+			WHERE fts_trigram MATCH ? AND rowid IN (`+strings.Join(ids, ",")+`)`, q.HighlightStart, q.HighlightEnd, match)
+		if err != nil {
+			return searchError(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var s string
+			if err := rows.Scan(&id, &s); err != nil {
+				return searchError(err)
+			}
+			hits[pos[id]].Snippet = s
+		}
+		return rows.Err()
+	}
+	var terms []string
+	if node != nil {
+		for _, l := range node.leaves(true) {
+			terms = append(terms, l.text)
+		}
+	}
+	for i := range hits {
+		var body string
+		if err := db.read.QueryRowContext(ctx, `SELECT body FROM versions WHERE id = ?`, hits[i].VersionID).Scan(&body); err != nil {
+			return fmt.Errorf("search: read version %d: %w", hits[i].VersionID, err)
+		}
+		s, ok := makeSnippet(body, terms, q.HighlightStart, q.HighlightEnd)
+		if !ok {
+			if t, ok := makeSnippet(hits[i].Title, terms, q.HighlightStart, q.HighlightEnd); ok {
+				s = t
+			}
+		}
+		hits[i].Snippet = s
+	}
+	return nil
+}
+
+// span is a match in a text, in rune offsets.
+type span struct{ start, end int }
+
+// makeSnippet cuts a window of text around the first match of terms and
+// marks every match inside it. Chinese terms match as substrings; words
+// match words that begin with them (less a plural or verb ending, since
+// the index stems words). ok is false when nothing matched.
+func makeSnippet(text string, terms []string, open, close string) (string, bool) {
+	rs := []rune(strings.Join(strings.Fields(text), " "))
+	lower := []rune(strings.ToLower(string(rs)))
+	if len(lower) != len(rs) {
+		lower = rs // a case mapping changed the length: match as is
+	}
+	var spans []span
+	for _, t := range terms {
+		for _, tok := range queryTokens(t) {
+			spans = append(spans, findToken(lower, []rune(strings.ToLower(tok.text)))...)
+		}
+	}
+	if len(spans) == 0 {
+		return window(rs, 0, snippetRunes), false
+	}
+	first := spans[0]
+	for _, s := range spans {
+		if s.start < first.start {
+			first = s
+		}
+	}
+	start := max(0, first.start-snippetRunes/4)
+	end := min(len(rs), start+snippetRunes)
+	covered := make([]bool, end-start)
+	for _, s := range spans {
+		for i := max(s.start, start); i < min(s.end, end); i++ {
+			covered[i-start] = true
+		}
+	}
+	var b strings.Builder
+	if start > 0 {
+		b.WriteString("…")
+	}
+	in := false
+	for i := start; i < end; i++ {
+		if c := covered[i-start]; c != in {
+			if c {
+				b.WriteString(open)
+			} else {
+				b.WriteString(close)
+			}
+			in = c
+		}
+		b.WriteRune(rs[i])
+	}
+	if in {
+		b.WriteString(close)
+	}
+	if end < len(rs) {
+		b.WriteString("…")
+	}
+	return b.String(), true
+}
+
+// findToken finds a query token in text: a CJK token as a substring, a
+// word at the start of words (a stem: "elections" is found by "election").
+func findToken(text, tok []rune) []span {
+	if len(tok) == 0 {
+		return nil
+	}
+	cjk := isCJK(tok[0])
+	stem := tok
+	if !cjk {
+		stem = []rune(wordStem(string(tok)))
+	}
+	var out []span
+	for i := 0; i+len(stem) <= len(text); i++ {
+		if !cjk && i > 0 && isWordRune(text[i-1]) {
+			continue
+		}
+		if !equalRunes(text[i:i+len(stem)], stem) {
+			continue
+		}
+		end := i + len(stem)
+		if !cjk {
+			for end < len(text) && isWordRune(text[end]) {
+				end++
+			}
+			if end-i > len(tok)+4 { // "elect" must not light up "electricity"
+				continue
+			}
+		}
+		out = append(out, span{i, end})
+		i = end - 1
+	}
+	return out
+}
+
+// wordStem strips a common English ending so that forms of one word meet.
+func wordStem(w string) string {
+	for _, suf := range []string{"ations", "ation", "ings", "ing", "ies", "ied", "ed", "es", "s", "y", "e"} {
+		if strings.HasSuffix(w, suf) && utf8.RuneCountInString(w)-len(suf) >= 3 {
+			return strings.TrimSuffix(w, suf)
+		}
+	}
+	return w
+}
+
+func equalRunes(a, b []rune) bool {
+	for i := range a {
+		if a[i] != b[i] && unicode.ToLower(a[i]) != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// window returns up to n runes of rs from start, with an ellipsis when cut.
+func window(rs []rune, start, n int) string {
+	end := min(len(rs), start+n)
+	s := string(rs[start:end])
+	if end < len(rs) {
+		s += "…"
+	}
+	return s
+}

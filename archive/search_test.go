@@ -1,0 +1,172 @@
+package archive
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/annals/annals/extract"
+)
+
+// searchArchive holds three Chinese articles, two English ones, and an
+// edited one with history.
+func searchArchive(t testing.TB) (*DB, map[string]int64) {
+	t.Helper()
+	db := newTestDB(t)
+	ids := map[string]int64{}
+	add := func(key, url, title, body, published string, at time.Time) {
+		a := &extract.Article{Title: title, Body: body, Published: published, Language: "zh"}
+		out := record(t, db, page(url, "<p>"+body+"</p>", at), a)
+		ids[key] = out.ArticleID
+	}
+	add("congress", "http://tl.example.cn/1.html", "通辽市第五次党代会开幕", "中国共产党通辽市第五次代表大会开幕。人大代表列席会议。", "2021-09-28T09:47:03+08:00", t0)
+	add("river", "http://tl.example.cn/2.html", "西辽河治理", "西辽河流域生态治理取得进展。", "2021-10-01", t0)
+	add("npc", "http://nmg.example.cn/3.html", "自治区人大常委会会议", "内蒙古自治区人大常委会举行会议。", "2021-11-05", t0)
+	add("vote", "http://news.example.com/a.html", "Elections in the city", "Voters elected a new council. The election was calm.", "2022-03-01", t0)
+	add("party", "http://news.example.com/b.html", "Party congress opens", "The party congress opened on Monday in Tongliao.", "2022-04-01", t0)
+	// An article edited later: the old text is found only "as of" before the edit.
+	a := &extract.Article{Title: "旧标题草原", Body: "草原旅游旺季到来。", Language: "zh"}
+	out := record(t, db, page("http://tl.example.cn/4.html", "<p>v1</p>", t0), a)
+	ids["edited"] = out.ArticleID
+	a = &extract.Article{Title: "新标题沙漠", Body: "沙漠治理成效显著。", Language: "zh"}
+	record(t, db, page("http://tl.example.cn/4.html", "<p>v2</p>", t0.Add(48*time.Hour)), a)
+	// A gone article.
+	record(t, db, status("http://news.example.com/b.html", 404, "", t0.Add(72*time.Hour)), nil)
+	return db, ids
+}
+
+func TestDB_Search(t *testing.T) {
+	ctx := context.Background()
+	db, ids := searchArchive(t)
+	tests := []struct {
+		name  string
+		q     Query
+		index string
+		want  []string
+	}{
+		{"two chars", Query{Text: "通辽"}, IndexTokens, []string{"congress"}},
+		{"two chars everywhere", Query{Text: "人大"}, IndexTokens, []string{"congress", "npc"}},
+		{"one char", Query{Text: "辽"}, IndexTokens, []string{"congress", "river"}},
+		{"one char at run end", Query{Text: "议"}, IndexTokens, []string{"congress", "npc"}},
+		{"three chars", Query{Text: "代表大"}, IndexTrigram, []string{"congress"}},
+		{"long phrase", Query{Text: `"自治区人大常委会"`}, IndexTrigram, []string{"npc"}},
+		{"three chars OR", Query{Text: "西辽河 OR 常委会"}, IndexTrigram, []string{"river", "npc"}},
+		{"short NOT", Query{Text: "人大 NOT 通辽"}, IndexTokens, []string{"npc"}},
+		{"mixed lengths", Query{Text: "辽 AND 生态治理"}, IndexTokens, []string{"river"}},
+		{"stemmed word", Query{Text: "election"}, IndexTokens, []string{"vote"}},
+		{"word any case", Query{Text: "TONGLIAO"}, IndexTokens, []string{"party"}},
+		{"english phrase", Query{Text: `"party congress"`}, IndexTokens, []string{"party"}},
+		{"prefix", Query{Text: "vot*"}, IndexTokens, []string{"vote"}},
+		{"title only", Query{Text: "title:congress"}, IndexTokens, []string{"party"}},
+		{"body only misses title", Query{Text: "body:党代会"}, IndexTrigram, nil},
+		{"site", Query{Text: "人大", Site: "www.nmg.example.cn"}, IndexTokens, []string{"npc"}},
+		{"published range", Query{Text: "辽", PublishedFrom: time.Date(2021, 9, 30, 0, 0, 0, 0, time.UTC)}, IndexTokens, []string{"river"}},
+		{"state gone", Query{Text: "congress", State: StateGone}, IndexTokens, []string{"party"}},
+		{"state live", Query{Text: "congress", State: StateLive}, IndexTokens, nil},
+		{"latest only", Query{Text: "草原"}, IndexTokens, nil},
+		{"latest text", Query{Text: "沙漠"}, IndexTokens, []string{"edited"}},
+		{"as of before edit", Query{Text: "草原", AsOf: t0.Add(time.Hour)}, IndexTokens, []string{"edited"}},
+		{"as of after edit", Query{Text: "草原", AsOf: t0.Add(50 * time.Hour)}, IndexTokens, nil},
+		{"as of state", Query{Text: "congress", AsOf: t0.Add(time.Hour), State: StateLive}, IndexTokens, []string{"party"}},
+		{"no text", Query{Site: "news.example.com"}, "", []string{"party", "vote"}},
+	}
+	names := map[int64]string{}
+	for k, v := range ids {
+		names[v] = k
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := db.Search(ctx, tt.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, h := range res.Hits {
+				got = append(got, names[h.ArticleID])
+				if tt.q.Text != "" && !strings.Contains(h.Snippet, "<mark>") {
+					t.Errorf("hit %s: snippet without highlight: %q", names[h.ArticleID], h.Snippet)
+				}
+			}
+			slices.Sort(got)
+			want := slices.Clone(tt.want)
+			slices.Sort(want)
+			if !slices.Equal(got, want) || res.Total != len(want) || res.Index != tt.index {
+				t.Fatalf("got %v (total %d, index %q), want %v (index %q)", got, res.Total, res.Index, want, tt.index)
+			}
+		})
+	}
+}
+
+func TestDB_Search_Snippets(t *testing.T) {
+	ctx := context.Background()
+	db, _ := searchArchive(t)
+	for _, tc := range []struct{ q, want string }{
+		{"人大", "[人大]代表列席"},
+		{"代表大会", "[代表大会]开幕"},
+		{"election", "The [election] was calm"},
+		{"elect*", "Voters [elected] a new"},
+	} {
+		res, err := db.Search(ctx, Query{Text: tc.q, HighlightStart: "[", HighlightEnd: "]"})
+		if err != nil || len(res.Hits) == 0 {
+			t.Fatalf("%s: %v %v", tc.q, res, err)
+		}
+		var snippets []string
+		for _, h := range res.Hits {
+			snippets = append(snippets, h.Snippet)
+		}
+		if !strings.Contains(strings.Join(snippets, "\n"), tc.want) {
+			t.Errorf("%s: snippets %q lack %q", tc.q, snippets, tc.want)
+		}
+	}
+}
+
+func TestDB_Search_Ranking(t *testing.T) {
+	ctx := context.Background()
+	db := newTestDB(t)
+	for i, body := range []string{
+		"A note on budgets. Nothing about it here.",
+		"Flood warning. The flood reached the town; flood defences held against the flood.",
+		"Weather: a small flood was reported.",
+	} {
+		record(t, db, page(fmt.Sprintf("http://e.example.com/%d", i), body, t0), &extract.Article{Title: fmt.Sprint("story ", i), Body: body})
+	}
+	res, err := db.Search(ctx, Query{Text: "floods"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Hits) != 2 || !strings.HasSuffix(res.Hits[0].URL, "/1") || res.Hits[0].Rank >= res.Hits[1].Rank {
+		t.Fatalf("ranking: %+v", res.Hits)
+	}
+}
+
+func TestDB_Search_BadQuery(t *testing.T) {
+	ctx := context.Background()
+	db, _ := searchArchive(t)
+	for _, q := range []string{`"unclosed`, "AND", "a AND", "(a OR b", "a)", "NOT a", "a NOT", "*", `""`, "，。", "title:", strings.Repeat("(", 40) + "a" + strings.Repeat(")", 40)} {
+		_, err := db.Search(ctx, Query{Text: q})
+		if !errors.Is(err, ErrBadQuery) {
+			t.Errorf("%q: got %v, want ErrBadQuery", q, err)
+			continue
+		}
+		if strings.Contains(err.Error(), "SQL") || strings.Contains(err.Error(), "fts5") {
+			t.Errorf("%q: error leaks SQL: %v", q, err)
+		}
+	}
+}
+
+func FuzzSearchQuery(f *testing.F) {
+	for _, s := range []string{"通辽", `"人大 代表"`, "a OR b NOT c", "title:(x OR 辽)", "vot*", `"x"*`, "((", `a:b"c`, "NEAR(a b)", "a + b", "^x", "{title}:x", "\x00", "辽* OR 通辽市*"} {
+		f.Add(s)
+	}
+	db, _ := searchArchive(f)
+	f.Fuzz(func(t *testing.T, s string) {
+		_, err := db.Search(context.Background(), Query{Text: s, Limit: 3})
+		if err != nil && !errors.Is(err, ErrBadQuery) {
+			t.Fatalf("%q: %v", s, err)
+		}
+	})
+}
