@@ -12,7 +12,7 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver; only this package imports it
+	"modernc.org/sqlite" // registers the "sqlite" driver; only this package imports it
 )
 
 // DefaultBusyTimeout is how long a writer waits for another process's write
@@ -108,7 +108,7 @@ func (db *DB) Open(ctx context.Context) error {
 		db.write = w
 		if err := db.migrate(ctx); err != nil {
 			db.Close()
-			return fmt.Errorf("open archive %s: %w", db.Path, err)
+			return fmt.Errorf("open archive %s: %w", db.Path, damaged(err))
 		}
 	}
 	r, err := sql.Open("sqlite", db.dsn(true))
@@ -121,10 +121,22 @@ func (db *DB) Open(ctx context.Context) error {
 	if db.ReadOnly {
 		if err := db.checkVersion(ctx); err != nil {
 			db.Close()
-			return fmt.Errorf("open archive %s: %w", db.Path, err)
+			return fmt.Errorf("open archive %s: %w", db.Path, damaged(err))
 		}
 	}
 	return nil
+}
+
+// damaged marks errors that say the file itself is corrupt (SQLite's
+// SQLITE_CORRUPT and SQLITE_NOTADB) with ErrDamaged.
+func damaged(err error) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		if c := se.Code() & 0xff; c == 11 || c == 26 {
+			return fmt.Errorf("%w: %w", ErrDamaged, err)
+		}
+	}
+	return err
 }
 
 // Close releases the file. It is safe to call more than once.

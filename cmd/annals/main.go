@@ -78,6 +78,10 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	switch name {
 	case "version", "--version", "-version":
 		cmd = &VersionCommand{Stdout: m.Stdout}
+	case "export":
+		cmd = &ExportCommand{Stdout: m.Stdout, Stderr: m.Stderr}
+	case "verify":
+		cmd = &VerifyCommand{Stdout: m.Stdout, Stderr: m.Stderr}
 	case "help", "-h", "--help", "-help":
 		m.usage(m.Stdout)
 		return nil
@@ -110,6 +114,8 @@ Usage:
 
 Commands:
   version    print the version and build information
+  export     write the archived articles as CSV, JSON or JSON Lines
+  verify     check the archive for damaged pages, payloads and versions
 
 Run 'annals <command> --help' for a command's flags and examples.
 `)

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/annals/annals/archive"
+)
+
+// defaultDB is the archive a command uses without --db.
+const defaultDB = "annals.db"
+
+// ExportCommand writes the archive's articles as CSV, JSON or JSON Lines.
+type ExportCommand struct {
+	Stdout io.Writer
+	Stderr io.Writer
+}
+
+// Run implements command.
+func (c *ExportCommand) Run(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("annals export", flag.ContinueOnError)
+	fs.SetOutput(c.Stderr)
+	dbPath := fs.String("db", defaultDB, "archive `file`")
+	format := fs.String("format", "", "output format: csv, json or jsonl (required)")
+	versions := fs.String("versions", "latest", "latest: one record per article; all: one per version")
+	out := fs.String("out", "", "write to `file` (replaced only when the export succeeds) instead of standard output")
+	site := fs.String("site", "", "only articles of this `host` (www. ignored)")
+	since := fs.String("since", "", "only versions captured on or after `date` (YYYY-MM-DD or RFC 3339; dates are UTC)")
+	until := fs.String("until", "", "only versions captured before the end of `date` (a bare date includes that day)")
+	query := fs.String("query", "", "only versions matching this search `text` (same syntax as search)")
+	bom := fs.Bool("bom", false, "start CSV with a UTF-8 byte order mark, for spreadsheet programs (Excel garbles Chinese without it)")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), `Usage: annals export --format csv|json|jsonl [flags]
+
+Writes the archived articles, streaming (memory stays flat at any size).
+One record per article (its latest version) or, with --versions all, per
+version. Fields: url, version, state, moved_to, first_seen, captured_at,
+last_checked_at, title, kicker, subtitle, published, bylines, source,
+language, body, changed, content_sha256, payload_sha256, capture_id, run_id.
+
+Examples:
+  annals export --format csv --bom --out articles.csv
+  annals export --format jsonl --versions all --site tl.example.cn --since 2024-01-01
+  annals export --format json --query '人大 OR 政协'
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return usageFlagError(err)
+	}
+	if fs.NArg() > 0 {
+		return usageError("export takes no arguments, got %q: see 'annals export --help'", fs.Args())
+	}
+	q := archive.ExportQuery{Site: *site, Text: *query}
+	switch *format {
+	case archive.FormatCSV, archive.FormatJSON, archive.FormatJSONL:
+	case "":
+		return usageError("export needs --format csv, json or jsonl")
+	default:
+		return usageError("unknown --format %q: use csv, json or jsonl", *format)
+	}
+	switch *versions {
+	case "latest":
+	case "all":
+		q.AllVersions = true
+	default:
+		return usageError("unknown --versions %q: use latest or all", *versions)
+	}
+	if *bom && *format != archive.FormatCSV {
+		return usageError("--bom applies to --format csv only")
+	}
+	var err error
+	if q.Since, err = parseDate(*since, false); err != nil {
+		return usageError("--since: %v", err)
+	}
+	if q.Until, err = parseDate(*until, true); err != nil {
+		return usageError("--until: %v", err)
+	}
+	if !q.Since.IsZero() && !q.Until.IsZero() && !q.Until.After(q.Since) {
+		return usageError("--until %s is not after --since %s", *until, *since)
+	}
+
+	db, err := openArchive(ctx, *dbPath, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	w := c.Stdout
+	var tmp *os.File
+	if *out != "" {
+		tmp, err = os.CreateTemp(filepath.Dir(*out), "."+filepath.Base(*out)+".*.tmp")
+		if err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		defer func() {
+			if tmp != nil {
+				tmp.Close()
+				os.Remove(tmp.Name())
+			}
+		}()
+		w = tmp
+	}
+	enc, err := archive.NewExportEncoder(w, *format, *bom)
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	n := 0
+	err = db.Export(ctx, q, func(r archive.ExportRecord) error {
+		n++
+		return enc.Encode(r)
+	})
+	if errors.Is(err, archive.ErrBadQuery) {
+		return usageError("--query: %v", err)
+	}
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	if err := enc.Close(); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	if tmp != nil {
+		if err := tmp.Sync(); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		if err := tmp.Close(); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		if err := os.Rename(tmp.Name(), *out); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		tmp = nil
+		fmt.Fprintf(c.Stderr, "annals: exported %d records to %s\n", n, *out)
+	}
+	return nil
+}
+
+// parseDate reads YYYY-MM-DD (UTC) or RFC 3339. A bare date read as an
+// upper bound means the end of that day.
+func parseDate(s string, endOfDay bool) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not a date: use YYYY-MM-DD or 2006-01-02T15:04:05Z07:00", s)
+	}
+	if endOfDay {
+		t = t.AddDate(0, 0, 1)
+	}
+	return t, nil
+}
+
+// openArchive opens an existing archive; it never creates one.
+func openArchive(ctx context.Context, path string, readOnly bool) (*archive.DB, error) {
+	if _, err := os.Stat(path); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("no archive at %s: crawl into it first, or give --db", path)
+		}
+		return nil, fmt.Errorf("open archive: %w", err)
+	}
+	db := archive.NewDB(path)
+	db.ReadOnly = readOnly
+	if err := db.Open(ctx); err != nil {
+		return nil, err
+	}
+	return db, nil
+}
