@@ -51,7 +51,8 @@ func (db *DB) Verify(ctx context.Context, progress func(done, total int)) (Verif
 		if db.write == nil {
 			break
 		}
-		if _, err := db.write.ExecContext(ctx, `INSERT INTO `+t+`(`+t+`) VALUES ('integrity-check')`); err != nil {
+		// rank 1: compare an external-content index with its content too.
+		if _, err := db.write.ExecContext(ctx, `INSERT INTO `+t+`(`+t+`, rank) VALUES ('integrity-check', 1)`); err != nil {
 			add("index", "full-text index "+t, err.Error()+" (rebuildable from the versions table)")
 		}
 	}
