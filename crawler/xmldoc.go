@@ -1,0 +1,236 @@
+package crawler
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"golang.org/x/net/html/charset"
+)
+
+// maxXMLBytes bounds a decompressed sitemap (the sitemaps protocol allows
+// 50 MB uncompressed).
+const maxXMLBytes = 64 << 20
+
+// gunzipIfGzip returns the decompressed body when it is gzip (by its magic
+// number), at most maxXMLBytes of it; otherwise the body itself.
+func gunzipIfGzip(body []byte) ([]byte, error) {
+	if len(body) < 2 || body[0] != 0x1f || body[1] != 0x8b {
+		return body, nil
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("gunzip: %w", err)
+	}
+	defer zr.Close()
+	out, err := io.ReadAll(io.LimitReader(zr, maxXMLBytes+1))
+	if err != nil {
+		return out, fmt.Errorf("gunzip: %w", err)
+	}
+	if len(out) > maxXMLBytes {
+		return out[:maxXMLBytes], fmt.Errorf("gunzip: more than %d bytes", maxXMLBytes)
+	}
+	return out, nil
+}
+
+// xmlRoot returns the local name (lower case) of the root element of an
+// XML document, skipping a BOM, the declaration, comments and a doctype;
+// "" when the bytes do not start like XML.
+func xmlRoot(b []byte) string {
+	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
+	for {
+		b = bytes.TrimLeft(b, " \t\r\n")
+		if len(b) < 2 || b[0] != '<' {
+			return ""
+		}
+		switch {
+		case b[1] == '?':
+			i := bytes.Index(b, []byte("?>"))
+			if i < 0 {
+				return ""
+			}
+			b = b[i+2:]
+		case bytes.HasPrefix(b, []byte("<!--")):
+			i := bytes.Index(b, []byte("-->"))
+			if i < 0 {
+				return ""
+			}
+			b = b[i+3:]
+		case b[1] == '!':
+			i := bytes.IndexByte(b, '>')
+			if i < 0 {
+				return ""
+			}
+			b = b[i+1:]
+		default:
+			end := 1
+			for end < len(b) && end < 200 && !strings.ContainsRune(" \t\r\n/>", rune(b[end])) {
+				end++
+			}
+			name := strings.ToLower(string(b[1:end]))
+			if i := strings.IndexByte(name, ':'); i >= 0 {
+				name = name[i+1:]
+			}
+			return name
+		}
+	}
+}
+
+// kindOfRoot tells a sitemap or a feed by its root element.
+func kindOfRoot(root string) (Kind, bool) {
+	switch root {
+	case "urlset", "sitemapindex":
+		return KindSitemap, true
+	case "rss", "feed", "rdf", "channel":
+		return KindFeed, true
+	}
+	return KindOther, false
+}
+
+// classify tells what a successful response is: a page (HTML), a sitemap
+// (maybe gzipped), a feed (RSS or Atom), or other. hint is what the link
+// promised; robots.txt stays robots.
+func classify(hint Kind, header http.Header, body []byte) Kind {
+	if hint == KindRobots {
+		return KindRobots
+	}
+	ct := header.Get("Content-Type")
+	mt, _, err := mime.ParseMediaType(ct)
+	if ct == "" || err != nil {
+		mt, _, _ = mime.ParseMediaType(http.DetectContentType(body))
+	}
+	switch {
+	case mt == "text/html" || mt == "application/xhtml+xml":
+		// Some servers send sitemaps and feeds as text/html.
+		if k, ok := kindOfRoot(xmlRoot(head(body))); ok {
+			return k
+		}
+		return KindPage
+	case strings.Contains(mt, "xml") || mt == "text/plain" || mt == "application/octet-stream" ||
+		strings.Contains(mt, "gzip"):
+		b := head(body)
+		if len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b {
+			if hint != KindSitemap {
+				return KindOther
+			}
+			zr, err := gzip.NewReader(bytes.NewReader(body))
+			if err != nil {
+				return KindOther
+			}
+			b, _ = io.ReadAll(io.LimitReader(zr, 1024))
+			zr.Close()
+		}
+		if k, ok := kindOfRoot(xmlRoot(b)); ok {
+			return k
+		}
+	}
+	return KindOther
+}
+
+func head(b []byte) []byte {
+	if len(b) > 1024 {
+		return b[:1024]
+	}
+	return b
+}
+
+// maxLinksPerSitemap is the sitemaps protocol's limit.
+const maxLinksPerSitemap = 50000
+
+var errNotSitemapOrFeed = errors.New("not a sitemap or feed")
+
+// parseXMLLinks returns the links of a sitemap (<url><loc>), a sitemap
+// index (<sitemap><loc>, as sitemaps), an RSS feed (<item><link>, also RSS
+// 1.0) or an Atom feed (<entry><link href> with rel alternate or none).
+// body may be gzipped. The document's own encoding declaration is obeyed.
+func parseXMLLinks(body []byte) ([]rawLink, error) {
+	b, err := gunzipIfGzip(body)
+	if err != nil && len(b) == 0 {
+		return nil, err
+	}
+	if _, ok := kindOfRoot(xmlRoot(head(b))); !ok {
+		return nil, errNotSitemapOrFeed
+	}
+	d := xml.NewDecoder(bytes.NewReader(b))
+	d.Strict = false
+	d.AutoClose = xml.HTMLAutoClose
+	d.Entity = xml.HTMLEntity
+	d.CharsetReader = charset.NewReaderLabel
+	var (
+		links []rawLink
+		stack []string
+		text  strings.Builder
+		inLoc bool
+	)
+	parent := func() string {
+		if len(stack) < 2 {
+			return ""
+		}
+		return stack[len(stack)-2]
+	}
+	for len(links) < maxLinksPerSitemap {
+		tok, err := d.Token()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			return links, fmt.Errorf("parse sitemap or feed: %w", err)
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			name := strings.ToLower(t.Name.Local)
+			stack = append(stack, name)
+			switch {
+			case name == "loc" && (parent() == "url" || parent() == "sitemap"),
+				name == "link" && parent() == "item":
+				inLoc = true
+				text.Reset()
+			case name == "link" && parent() == "entry":
+				var href, rel string
+				for _, a := range t.Attr {
+					switch strings.ToLower(a.Name.Local) {
+					case "href":
+						href = a.Value
+					case "rel":
+						rel = a.Value
+					}
+				}
+				if rel == "" || rel == "alternate" {
+					links = append(links, rawLink{href: strings.TrimSpace(href), kind: KindPage})
+				}
+			case name == "item" && t.Name.Space != "":
+				// RSS 1.0: <item rdf:about="…">.
+				for _, a := range t.Attr {
+					if strings.ToLower(a.Name.Local) == "about" {
+						links = append(links, rawLink{href: strings.TrimSpace(a.Value), kind: KindPage})
+					}
+				}
+			}
+		case xml.CharData:
+			if inLoc {
+				text.Write(t)
+			}
+		case xml.EndElement:
+			if inLoc {
+				k := KindPage
+				if parent() == "sitemap" {
+					k = KindSitemap
+				}
+				if href := strings.TrimSpace(text.String()); href != "" {
+					links = append(links, rawLink{href: href, kind: k})
+				}
+				inLoc = false
+			}
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
+			}
+		}
+	}
+	return links, nil
+}
