@@ -91,7 +91,7 @@ func canonicalHost(scheme, hostport string) (string, error) {
 	if strings.HasPrefix(host, "[") {
 		host = strings.ToLower(host) // IPv6 literal
 	} else {
-		host = strings.TrimSuffix(host, ".")
+		host = strings.TrimRight(host, ".")
 		if !isASCII(host) {
 			h, err := idna.Lookup.ToASCII(host)
 			if err != nil {

@@ -192,6 +192,12 @@ type resolver struct {
 // resolve returns the canonical URL and host of href, or ok false for
 // links that are not http(s) or do not parse.
 func (r *resolver) resolve(href string) (u, host string, ok bool) {
+	// As browsers do: surrounding spaces go, and tabs and line breaks
+	// anywhere.
+	href = strings.TrimSpace(href)
+	if strings.ContainsAny(href, "\t\r\n") {
+		href = strings.NewReplacer("\t", "", "\r", "", "\n", "").Replace(href)
+	}
 	if href == "" || skipScheme(href) {
 		return "", "", false
 	}
