@@ -159,7 +159,6 @@ func parseXMLLinks(body []byte) ([]rawLink, error) {
 	}
 	d := xml.NewDecoder(bytes.NewReader(b))
 	d.Strict = false
-	d.AutoClose = xml.HTMLAutoClose
 	d.Entity = xml.HTMLEntity
 	d.CharsetReader = charset.NewReaderLabel
 	var (
