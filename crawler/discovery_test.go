@@ -92,10 +92,10 @@ func TestRun_SeedRedirectToWWW(t *testing.T) {
 func TestRun_Scope(t *testing.T) {
 	other := newSite(t, pages(map[string]string{"/": "x", "/news/1": "x"}))
 	s := newSite(t, pages(map[string]string{
-		"/":              links("/news/1", "/news/2", "/about", "/news/private/3", other.URL+"/", other.URL+"/news/1"),
-		"/news/1":        links("/news/2"),
-		"/news/2":        "x",
-		"/about":         "x",
+		"/":               links("/news/1", "/news/2", "/about", "/news/private/3", other.URL+"/", other.URL+"/news/1"),
+		"/news/1":         links("/news/2"),
+		"/news/2":         "x",
+		"/about":          "x",
 		"/news/private/3": "x",
 	}))
 	t.Run("SeedHosts", func(t *testing.T) {
