@@ -82,6 +82,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		cmd = &ExportCommand{Stdout: m.Stdout, Stderr: m.Stderr}
 	case "verify":
 		cmd = &VerifyCommand{Stdout: m.Stdout, Stderr: m.Stderr}
+	case "extract":
+		cmd = &ExtractCommand{Stdin: m.Stdin, Stdout: m.Stdout, Stderr: m.Stderr}
 	case "help", "-h", "--help", "-help":
 		m.usage(m.Stdout)
 		return nil
@@ -114,6 +116,7 @@ Usage:
 
 Commands:
   version    print the version and build information
+  extract    print the title, times, bylines and body of HTML pages as JSON
   export     write the archived articles as CSV, JSON or JSON Lines
   verify     check the archive for damaged pages, payloads and versions
 

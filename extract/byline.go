@@ -1,0 +1,280 @@
+package extract
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// creditKeys are the Chinese credit words, longest first at each position.
+var creditKeys = []struct {
+	key  string
+	role Role // "" for the credited source
+}{
+	{"责任编辑", RoleEditor}, {"实习记者", RoleReporter}, {"特约记者", RoleReporter},
+	{"见习记者", RoleReporter}, {"首席记者", RoleReporter}, {"特派记者", RoleReporter},
+	{"本报记者", RoleReporter}, {"本刊记者", RoleReporter}, {"新华社记者", RoleReporter},
+	{"记者", RoleReporter}, {"通讯员", RoleCorrespondent}, {"实习生", RoleCorrespondent},
+	{"作者", RoleAuthor}, {"撰稿", RoleAuthor}, {"撰文", RoleAuthor}, {"文字", RoleAuthor},
+	{"文/", RoleAuthor}, {"文／", RoleAuthor}, {"文|", RoleAuthor}, {"文｜", RoleAuthor},
+	{"摄影", RolePhotographer}, {"摄像", RolePhotographer}, {"图/", RolePhotographer},
+	{"图／", RolePhotographer}, {"图|", RolePhotographer}, {"图｜", RolePhotographer},
+	{"摄/", RolePhotographer}, {"摄／", RolePhotographer},
+	{"责编", RoleEditor}, {"编辑", RoleEditor}, {"审核", RoleEditor}, {"审校", RoleEditor},
+	{"终审", RoleEditor}, {"校对", RoleEditor}, {"值班编辑", RoleEditor},
+	{"翻译", RoleTranslator}, {"译者", RoleTranslator}, {"编译", RoleTranslator},
+	{"来源", ""}, {"稿源", ""}, {"出处", ""}, {"信息来源", ""},
+}
+
+// nonNameWords are two-character words that follow credit keys but are no
+// one's name.
+var nonNameWords = map[string]bool{
+	"本报": true, "记者": true, "通讯": true, "编辑": true, "摄影": true, "综合": true,
+	"整理": true, "供图": true, "资料": true, "视频": true, "实习": true, "网友": true,
+	"发布": true, "来源": true, "新华": true, "报道": true, "图片": true, "本网": true,
+	"作者": true, "责任": true, "日电": true, "获悉": true, "了解": true, "采访": true,
+	"近日": true, "今天": true, "昨天": true, "目前": true, "表示": true, "介绍": true,
+	"网络": true, "本站": true, "原创": true, "管理": true, "系统": true, "admin": true,
+}
+
+// nonNameRunes never appear in a Chinese personal name.
+const nonNameRunes = "从在对向据的了是和与等年月日时获悉表示报道介绍说到这那也都就将把被为以及其中之上下来去又而个们我你他她它市省县区镇村局部委会网社报台站"
+
+type credit struct {
+	name string
+	role Role
+}
+
+// chineseCredits finds credits in one line: 本报讯(记者 赵彦臻)、本报记者 张启民 宋悦 摄、
+// 文/X 图/Y、通讯员 X、责任编辑：X、来源：Y. It returns persons and the
+// credited source.
+func chineseCredits(line string) (out []credit, source string) {
+	if !strings.ContainsAny(line, "记者通讯员作者撰稿文图摄编辑审核校对译来源稿出处") {
+		return nil, ""
+	}
+	type hit struct {
+		at, end int
+		role    Role
+		src     bool
+	}
+	var hits []hit
+	for i := 0; i < len(line); {
+		matched := false
+		for _, k := range creditKeys {
+			if strings.HasPrefix(line[i:], k.key) {
+				hits = append(hits, hit{at: i, end: i + len(k.key), role: k.role, src: k.role == ""})
+				i += len(k.key)
+				matched = true
+				break
+			}
+		}
+		if !matched {
+			_, n := utf8.DecodeRuneInString(line[i:])
+			i += n
+		}
+	}
+	for hi, h := range hits {
+		seg := line[h.end:]
+		if hi+1 < len(hits) {
+			seg = line[h.end:hits[hi+1].at]
+		}
+		if h.src {
+			if s := sourceName(seg); s != "" && source == "" {
+				source = s
+			}
+			continue
+		}
+		names, photo, ok := nameList(seg, h.role)
+		if !ok {
+			continue
+		}
+		role := h.role
+		if photo {
+			role = RolePhotographer
+		}
+		for _, n := range names {
+			out = append(out, credit{n, role})
+		}
+	}
+	// "张三 李四 摄" with no key before the names.
+	if len(out) == 0 {
+		if m := reBareShot.FindStringSubmatch(line); m != nil {
+			if names, _, ok := nameList(m[1], RolePhotographer); ok {
+				for _, n := range names {
+					if hasSurname(n) {
+						out = append(out, credit{n, RolePhotographer})
+					}
+				}
+			}
+		}
+	}
+	return out, source
+}
+
+var reBareShot = regexp.MustCompile(`(?:^|[\s（(])((?:\p{Han}{2,4}[\s、　]*){1,4})摄(?:影)?[\s）)]*$`)
+
+// nameList reads the names after a credit key: separated by spaces, 、 or
+// full-width spaces, ending at a bracket, punctuation or a non-name word. A
+// trailing 摄 makes them photographers.
+func nameList(seg string, role Role) (names []string, photo bool, ok bool) {
+	seg = strings.TrimLeft(seg, " \t：:/／|｜　\u00a0")
+	if seg == "" {
+		return nil, false, false
+	}
+	end := len(seg)
+	for i, r := range seg {
+		if r == '摄' {
+			end = i
+			photo = true
+			break
+		}
+		if unicode.Is(unicode.Han, r) || r == '·' || r == '•' || r == ' ' || r == '　' || r == '、' || r == ',' || r == '，' || r == '\u00a0' {
+			continue
+		}
+		end = i
+		break
+	}
+	body := seg[:end]
+	parts := strings.FieldsFunc(body, func(r rune) bool {
+		return r == ' ' || r == '　' || r == '、' || r == ',' || r == '，' || r == '\u00a0'
+	})
+	for pi, p := range parts {
+		for _, suf := range []string{"报道", "撰文", "整理", "编译", "综合", "等"} {
+			p = strings.TrimSuffix(p, suf)
+		}
+		if p == "" {
+			continue
+		}
+		n := utf8.RuneCountInString(p)
+		last := pi == len(parts)-1
+		if !validChineseName(p, n) {
+			if pi == 0 {
+				return nil, false, false
+			}
+			break
+		}
+		// A name running into the sentence ("记者赵彦臻近日采访") is not
+		// trusted unless it stands alone.
+		if last && end == len(seg) && n > 3 && !photo {
+			break
+		}
+		names = append(names, p)
+	}
+	return names, photo, len(names) > 0
+}
+
+func validChineseName(p string, n int) bool {
+	if n < 2 {
+		return false
+	}
+	if strings.ContainsAny(p, "·•") {
+		return n <= 12
+	}
+	if n > 4 && !(n == 5 && !strings.ContainsAny(p, nonNameRunes)) {
+		return false
+	}
+	if nonNameWords[p] || strings.ContainsAny(p, nonNameRunes) {
+		return false
+	}
+	for _, r := range p {
+		if !unicode.Is(unicode.Han, r) {
+			return false
+		}
+	}
+	return true
+}
+
+func sourceName(seg string) string {
+	seg = strings.TrimLeft(seg, " \t：:/／|｜　\u00a0")
+	end := len(seg)
+	for i, r := range seg {
+		if r == ' ' || r == '　' || r == '|' || r == '｜' || r == '\u00a0' || r == '）' || r == ')' || r == '，' || r == '。' || r == '【' || r == '[' {
+			end = i
+			break
+		}
+	}
+	s := strings.TrimSpace(seg[:end])
+	if s == "" || utf8.RuneCountInString(s) > 30 || reDigitsOnly.MatchString(s) {
+		return ""
+	}
+	return s
+}
+
+var reDigitsOnly = regexp.MustCompile(`^[\d\s:/.-]+$`)
+
+var surnames = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由"
+
+func hasSurname(n string) bool {
+	r, _ := utf8.DecodeRuneInString(n)
+	return strings.ContainsRune(surnames, r)
+}
+
+// Latin bylines: "By Jane Doe and John Roe", "Von Max Muster".
+var (
+	reByPrefix   = regexp.MustCompile(`(?i)^\s*(?:written\s+by|posted\s+by|words\s+by|story\s+by|text\s+by|by|von|par|por|di|door|av|af|autor(?:in)?:?|author:?|verfasst\s+von)\s+`)
+	reNameSplit  = regexp.MustCompile(`(?i)\s*(?:,|&|;|\band\b|\bund\b|\bet\b|\by\b|\be\b|\ben\b|\bog\b|\bi\b)\s*`)
+	reNameStop   = regexp.MustCompile(`(?i)\s*(?:[|•·–—\n]|\s-\s|\bpublished\b|\bupdated\b|\bposted\b|\bon\b\s|\bat\b\s|\bveröffentlicht|\bam\b\s|\bfor\b\s|\bmin\b|\bread\b|\bfollow\b|\bemail\b|\bphoto|\bfoto|\bcorrespondent\b|\breporter\b|\beditor\b|\bstaff writer\b|\d)`)
+	reNotAPerson = regexp.MustCompile(`(?i)^(?:staff|admin|administrator|editor|editors|redaktion|team|unknown|anonymous|guest|news desk|newsroom|share|comments?|home|menu|more|about|contact|login|subscribe|the|a|an)$|https?:|www\.|@|\.com\b|\.html?\b`)
+)
+
+// latinNames reads person names from a byline text.
+func latinNames(s string) []string {
+	s = strings.TrimSpace(s)
+	if s == "" || len(s) > 300 {
+		return nil
+	}
+	s = reByPrefix.ReplaceAllString(s, "")
+	if loc := reNameStop.FindStringIndex(s); loc != nil {
+		s = s[:loc[0]]
+	}
+	var out []string
+	for _, part := range reNameSplit.Split(s, -1) {
+		part = strings.Trim(strings.TrimSpace(part), ".:,;()[]\"'")
+		part = reByPrefix.ReplaceAllString(part, "")
+		if n := cleanPersonName(part); n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// cleanPersonName returns s if it looks like a person's (or a pen) name.
+func cleanPersonName(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if s == "" || utf8.RuneCountInString(s) > 60 || reNotAPerson.MatchString(s) {
+		return ""
+	}
+	words := strings.Fields(s)
+	if len(words) > 5 {
+		return ""
+	}
+	letters := 0
+	for _, r := range s {
+		if unicode.IsDigit(r) {
+			return ""
+		}
+		if unicode.IsLetter(r) {
+			letters++
+		}
+	}
+	if letters < 2 {
+		return ""
+	}
+	// Multi-word names are capitalised; a sentence is not a name.
+	if len(words) > 1 {
+		lower := 0
+		for _, w := range words {
+			r, _ := utf8.DecodeRuneInString(w)
+			if unicode.IsLower(r) && !particle[w] {
+				lower++
+			}
+		}
+		if lower > 0 {
+			return ""
+		}
+	}
+	return s
+}
+
+var particle = map[string]bool{"van": true, "von": true, "de": true, "der": true, "den": true, "da": true, "del": true, "di": true, "du": true, "la": true, "le": true, "al": true, "bin": true, "ten": true, "ter": true, "zu": true, "dos": true, "das": true, "y": true}

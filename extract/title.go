@@ -1,0 +1,260 @@
+package extract
+
+import (
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+// titleSeparators split a <title> into headline and site name:
+// "标题_栏目_站点", "Headline - Site", "Site | Headline".
+var reTitleSep = regexp.MustCompile(`\s+[-|–—·•:»]\s+|\s*[|｜_—]{1,2}\s*|\s+-{2,}\s+|\s*--\s*|－|\s+::\s+`)
+
+// titleParts splits a document title on site-name separators.
+func titleParts(t string) []string {
+	var out []string
+	for _, p := range reTitleSep.Split(t, -1) {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// stripSiteName returns the headline part of a <title> or og:title.
+func stripSiteName(t, site string) string {
+	t = cleanSpace(t)
+	parts := titleParts(t)
+	if len(parts) <= 1 {
+		return t
+	}
+	sk := normKey(site)
+	// Drop parts that are the site's name.
+	var keep []string
+	for _, p := range parts {
+		if sk != "" && (normKey(p) == sk || strings.Contains(sk, normKey(p)) && len(normKey(p)) > 3) {
+			continue
+		}
+		keep = append(keep, p)
+	}
+	if len(keep) == 0 {
+		return t
+	}
+	// The headline is the first long part, or the longest.
+	longest := keep[0]
+	for _, p := range keep {
+		if utf8.RuneCountInString(p) > utf8.RuneCountInString(longest) {
+			longest = p
+		}
+	}
+	if first := keep[0]; utf8.RuneCountInString(first)*2 >= utf8.RuneCountInString(longest) {
+		// Keep separators that belong to the headline itself: rejoin the
+		// leading parts while they were joined by " - " or ": " in t.
+		return first
+	}
+	return longest
+}
+
+// findTitle picks the headline: the line of the page that best matches
+// the <title>, og:title or JSON-LD headline, preferring headings; else the
+// cleaned <title>.
+func (x *extraction) findTitle() {
+	p, a := x.p, x.a
+	if x.site != nil && x.site.title != nil {
+		if n := x.site.find(p.root, x.site.title); n != nil {
+			if t := nodeText(n, 1000); t != "" {
+				a.Title = t
+				x.headline = x.findLine(t)
+				return
+			}
+		}
+	}
+	meta := firstNonEmpty(x.ld.headline, p.meta("og:title"), p.meta("twitter:title"), p.meta("title"), p.meta("dc.title"))
+	doc := cleanSpace(p.title)
+	mk, dk := normKey(meta), normKey(doc)
+	var partKeys []string
+	for _, part := range titleParts(doc) {
+		partKeys = append(partKeys, normKey(part))
+	}
+	for _, part := range titleParts(meta) {
+		partKeys = append(partKeys, normKey(part))
+	}
+	best, bestScore := -1, 0.0
+	limit := len(p.blocks)
+	if x.end > 0 {
+		limit = min(limit, x.end+5)
+	}
+	for i := 0; i < limit; i++ {
+		b := &p.blocks[i]
+		if b.kind == kindImage || b.w < 4 || b.w > 400 || b.linkDensity() > 0.5 && b.kind != kindHeading {
+			continue
+		}
+		k := normKey(b.text)
+		if k == "" {
+			continue
+		}
+		var m float64
+		switch {
+		case mk != "" && k == mk:
+			m = 10
+		case dk != "" && k == dk:
+			m = 10
+		case contains(partKeys, k):
+			m = 9
+		case dk != "" && len(k)*10 >= len(dk)*4 && (strings.HasPrefix(dk, k) || strings.HasSuffix(dk, k)):
+			m = 8
+		case mk != "" && len(k)*10 >= len(mk)*4 && (strings.HasPrefix(mk, k) || strings.HasSuffix(mk, k)):
+			m = 8
+		case dk != "" && len(dk) >= 8 && strings.Contains(k, dk) && len(dk)*10 >= len(k)*6:
+			m = 6
+		case b.kind == kindHeading && b.level == 1:
+			m = 2.5
+		case b.titleish && !b.prose():
+			m = 1
+		default:
+			continue
+		}
+		if b.kind == kindHeading {
+			m += 4 - float64(min(b.level, 4))*0.5
+		}
+		if b.titleish {
+			m += 1
+		}
+		if b.unlikely {
+			m -= 3
+		}
+		// Lines inside or just before the article beat lines in the page's
+		// top bar or sidebars.
+		if x.container >= 0 && i >= x.first-8 && i < x.end {
+			m += 1
+		}
+		if m > bestScore {
+			best, bestScore = i, m
+		}
+	}
+	switch {
+	case best >= 0 && bestScore >= 6:
+		a.Title = p.blocks[best].text
+		x.headline = best
+	case meta != "":
+		a.Title = stripSiteName(meta, a.SiteName)
+		x.headline = x.findLine(a.Title)
+	case doc != "":
+		a.Title = stripSiteName(doc, a.SiteName)
+		x.headline = x.findLine(a.Title)
+	case best >= 0:
+		a.Title = p.blocks[best].text
+		x.headline = best
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// findLine returns the first line whose text is t, or -1.
+func (x *extraction) findLine(t string) int {
+	k := normKey(t)
+	if k == "" {
+		return -1
+	}
+	for i := range x.p.blocks {
+		if normKey(x.p.blocks[i].text) == k {
+			return i
+		}
+	}
+	return -1
+}
+
+// findKickerSubtitle finds the kicker (引题) and subtitle (副题): short lines
+// just above and below the headline's repeat inside the article (newspaper
+// layouts print kicker, title, subtitle) or the headline itself, when
+// marked by class or by being headings.
+func (x *extraction) findKickerSubtitle() {
+	p, a := x.p, x.a
+	anchor := x.repeat
+	if anchor < 0 {
+		anchor = x.headline
+	}
+	if anchor < 0 {
+		return
+	}
+	hb := &p.blocks[anchor]
+	short := func(i int) bool {
+		if i < 0 || i >= len(p.blocks) {
+			return false
+		}
+		b := &p.blocks[i]
+		if b.kind == kindImage || b.w < 4 || b.w > 200 || b.linkDensity() > 0.3 || x.captionOf[i] != 0 && x.isCaption(i) {
+			return false
+		}
+		if _, ok := findStamp(b.text, false); ok {
+			return false
+		}
+		if reDateLine.MatchString(b.text) || reBoilerZh.MatchString(b.text) {
+			return false
+		}
+		if c, _ := chineseCredits(b.text); len(c) > 0 {
+			return false
+		}
+		return !strings.HasSuffix(b.text, "。")
+	}
+	inRepeat := x.repeat >= 0
+	prev, next := anchor-1, anchor+1
+	if short(prev) {
+		pb := &p.blocks[prev]
+		if pb.kicker || inRepeat && !pb.prose() || pb.kind == kindHeading && hb.kind == kindHeading && pb.level > hb.level {
+			a.Kicker = pb.text
+			x.kickerIdx = prev
+		}
+	}
+	if short(next) {
+		nb := &p.blocks[next]
+		if nb.sub || inRepeat && !nb.prose() || nb.kind == kindHeading && hb.kind == kindHeading && nb.level > hb.level {
+			a.Subtitle = nb.text
+			x.subIdx = next
+		}
+	}
+	// Marked by class anywhere near the headline.
+	for i := max(0, anchor-3); i < min(len(p.blocks), anchor+4); i++ {
+		b := &p.blocks[i]
+		if a.Kicker == "" && b.kicker && i < anchor && short(i) {
+			a.Kicker, x.kickerIdx = b.text, i
+		}
+		if a.Subtitle == "" && b.sub && i > anchor && short(i) {
+			a.Subtitle, x.subIdx = b.text, i
+		}
+	}
+	// Neither belongs in the body.
+	if a.Kicker != "" || a.Subtitle != "" {
+		x.dropFromBody(a.Kicker, a.Subtitle)
+	}
+}
+
+func (x *extraction) isCaption(i int) bool {
+	_, ok := x.captionOf[i]
+	return ok
+}
+
+// dropFromBody removes whole lines equal to any of texts from the body.
+func (x *extraction) dropFromBody(texts ...string) {
+	keys := map[string]bool{}
+	for _, t := range texts {
+		if k := normKey(t); k != "" {
+			keys[k] = true
+		}
+	}
+	paras := strings.Split(x.a.Body, "\n\n")
+	out := paras[:0]
+	for _, para := range paras {
+		if !keys[normKey(para)] {
+			out = append(out, para)
+		}
+	}
+	x.a.Body = strings.Join(out, "\n\n")
+}
