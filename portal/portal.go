@@ -122,7 +122,11 @@ type Page struct {
 	Status      int    // status of a plain GET (the first GET, for faults)
 	Location    string // redirect target, as a path
 	ContentType string
-	Note        string
+	// Unlinked marks a URL of an earlier edition that nothing links any
+	// more (a deleted or moved article): a crawler sees it only by
+	// revisiting what it knows.
+	Unlinked bool
+	Note     string
 }
 
 // Request is one request the portal received.

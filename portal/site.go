@@ -266,10 +266,12 @@ func (p *Portal) addRoutes(s *site, removed map[string]int, moved map[string]str
 		must(add(deadRoute(path, status, "dead link in a related list")))
 	}
 	for path, status := range removed {
-		must(add(deadRoute(path, status, fmt.Sprintf("article removed in edition %d", s.edition))))
+		rt := deadRoute(path, status, "article removed")
+		rt.Unlinked = true
+		must(add(rt))
 	}
 	for from, to := range moved {
-		must(add(&route{Page: Page{Path: from, Kind: KindRedirect, Status: http.StatusMovedPermanently, Location: to, Note: "article moved"}}))
+		must(add(&route{Page: Page{Path: from, Kind: KindRedirect, Status: http.StatusMovedPermanently, Location: to, Unlinked: true, Note: "article moved"}}))
 	}
 
 	// Crawl plumbing.
@@ -278,7 +280,13 @@ func (p *Portal) addRoutes(s *site, removed map[string]int, moved map[string]str
 	must(add(&route{Page: Page{Path: PathSitemapPages, Kind: KindSitemap, ContentType: "application/xml; charset=utf-8", Note: "plain sitemap of the list pages"}, render: renderSitemapPages}))
 	must(add(&route{Page: Page{Path: PathSitemapGzip, Kind: KindSitemap, ContentType: "application/x-gzip", Note: "gzipped sitemap of the articles"}, render: renderSitemapArticles}))
 	must(add(&route{Page: Page{Path: PathRSS, Kind: KindFeed, ContentType: "application/rss+xml; charset=utf-8", Note: "RSS 2.0, every section"}, render: renderRSS}))
-	must(add(&route{Page: Page{Path: PathAtom, Kind: KindFeed, ContentType: "application/atom+xml; charset=utf-8", Note: "Atom, English section"}, render: renderAtom}))
+	var atomMod time.Time
+	for _, a := range s.inSection("en") {
+		if a.f.Published.After(atomMod) {
+			atomMod = a.f.Published
+		}
+	}
+	must(add(&route{Page: Page{Path: PathAtom, Kind: KindFeed, ContentType: "application/atom+xml; charset=utf-8", Note: "Atom, English section"}, modTime: atomMod, render: renderAtom}))
 	must(add(&route{
 		Page: Page{Path: PathDisallowed, Kind: KindDisallowed, ContentType: html, Note: "robots.txt: Disallow: /admin/"},
 		render: func(rc *reqCtx) ([]byte, error) {
