@@ -38,8 +38,13 @@ type Article struct {
 
 	Bylines []Byline
 	Source  string   // outlet credited (来源), or ""
-	Body    []string // paragraphs, in order, as plain text
-	Images  []Image
+	// Body is the paragraphs in order, as plain text exactly as the page
+	// has it, from the lead (本报讯…) to the last line of the article,
+	// including a notice's closing formula and signature. Characters are
+	// kept as written: the seed's lead has a no-break space after its
+	// credit, so compare with whitespace normalised where that matters.
+	Body   []string
+	Images []Image
 }
 
 // Byline credits one person with one role: author, reporter, correspondent,
@@ -119,7 +124,7 @@ type Page struct {
 	// for KindExternal, the absolute URL.
 	Path        string
 	Kind        Kind
-	Status      int    // status of a plain GET (the first GET, for faults)
+	Status      int    // status of a plain GET (the first GET, for faults); 0 for KindExternal
 	Location    string // redirect target, as a path
 	ContentType string
 	// Unlinked marks a URL of an earlier edition that nothing links any
