@@ -37,7 +37,7 @@ type Article struct {
 	Published string
 
 	Bylines []Byline
-	Source  string   // outlet credited (来源), or ""
+	Source  string // outlet credited (来源), or ""
 	// Body is the paragraphs in order, as plain text exactly as the page
 	// has it, from the lead (本报讯…) to the last line of the article,
 	// including a notice's closing formula and signature. Characters are
