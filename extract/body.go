@@ -138,8 +138,8 @@ func (x *extraction) blockRange() {
 }
 
 var (
-	reBoilerZh = regexp.MustCompile(`^[【\[]?\s*(?:打印|关闭|返回|收藏|分享到?|字号|字体|大中小|【?大】?|上一篇|下一篇|上一条|下一条|相关(?:新闻|阅读|链接|文章|稿件)|扫一扫|打印本页|关闭窗口|返回顶部|推荐阅读|延伸阅读|热点推荐|原标题|点击|免责声明|版权(?:所有|声明)|编辑|责任编辑|责编|审核|校对|来源|稿源|作者|发布时间|发布日期|浏览次数|阅读次数|点击数|视力保护色|【?我要纠错】?)`)
-	reBoilerEn = regexp.MustCompile(`(?i)^(?:share(?: this)?|tweet|email|print|advertisement|advert|anzeige|werbung|related(?: articles| stories| posts)?|read more|read also|see also|click here|sign up|subscribe|follow us|copyright|©|all rights reserved|newsletter|loading|tags?:|categories:|filed under|posted in|leave a (?:comment|reply)|comments?\b|photo:|image:|getty images|skip to|back to top|previous|next article|you may also like|more from|recommended|most popular|trending)`)
+	reBoilerZh  = regexp.MustCompile(`^[【\[]?\s*(?:打印|关闭|返回|收藏|分享到?|字号|字体|大中小|【?大】?|上一篇|下一篇|上一条|下一条|相关(?:新闻|阅读|链接|文章|稿件)|扫一扫|打印本页|关闭窗口|返回顶部|推荐阅读|延伸阅读|热点推荐|原标题|点击|免责声明|版权(?:所有|声明)|编辑|责任编辑|责编|审核|校对|来源|稿源|作者|发布时间|发布日期|浏览次数|阅读次数|点击数|视力保护色|【?我要纠错】?)`)
+	reBoilerEn  = regexp.MustCompile(`(?i)^(?:share(?: this)?|tweet|email|print|advertisement|advert|anzeige|werbung|related(?: articles| stories| posts)?|read more|read also|see also|click here|sign up|subscribe|follow us|copyright|©|all rights reserved|newsletter|loading|tags?:|categories:|filed under|posted in|leave a (?:comment|reply)|comments?\b|photo:|image:|getty images|skip to|back to top|previous|next article|you may also like|more from|recommended|most popular|trending)`)
 	reCaptionZh = regexp.MustCompile(`(?:摄|摄影|供图|图片来源[:：].{1,30}|图[/／].{1,20}|\(图片来源.{1,30}\)|（图片来源.{1,30}）)[)）]?\s*$|^图为|^图[：:]|^（图）`)
 	reDateLine  = regexp.MustCompile(`^(?:.{0,30}(?:时间|日期|发布|来源|作者|编辑|浏览|点击|Published|Posted|Updated|Date|Datum|By|Von)[^。.]{0,80}|[\d\s\-/:.年月日时分]+)$`)
 )

@@ -42,7 +42,7 @@ func init() {
 	}
 }
 
-const monthAlt = `(?i:january|february|march|april|may|june|july|august|september|october|november|december|januar|februar|märz|maerz|juni|juli|oktober|dezember|janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|jänner|januari|februari|maart|mei|augustus|janeiro|fevereiro|março|maio|junho|julho|setembro|outubro|novembro|dezembro|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|okt|nov|dec|dez|dic|fév|févr|déc|juil)`
+const monthAlt = `((?i:january|february|march|april|may|june|july|august|september|october|november|december|januar|februar|märz|maerz|juni|juli|oktober|dezember|janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|jänner|januari|februari|maart|mei|augustus|janeiro|fevereiro|março|maio|junho|julho|setembro|outubro|novembro|dezembro|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|okt|nov|dec|dez|dic|fév|févr|déc|juil))`
 
 const timeRe = `(?:(?:\s*[T ,]\s*|\s+at\s+|\s*[|·-]\s*|\s*)(\d{1,2})\s*[:：時时]\s*(\d{2})(?:\s*[:：分]\s*(\d{2}))?(?:\.\d+)?\s*(?:秒)?\s*(?i:(am|pm|a\.m\.|p\.m\.))?)?` +
 	`\s*(Z|[+-]\d{2}:?\d{2}|(?:GMT|UTC)(?:\s*[+-]\d{1,2}(?::?\d{2})?)?|MEZ|MESZ|CET|CEST|BST|EST|EDT|CST|PST|PDT|[（(]?北京时间[)）]?)?`
@@ -52,6 +52,8 @@ var (
 	reYMD = regexp.MustCompile(`(?:^|[^\d])((?:19|20)\d{2})\s*([-/.年])\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?` + timeRe)
 	// 28.09.2021, 28/09/2021 and a time.
 	reDMY = regexp.MustCompile(`(?:^|[^\d.])(\d{1,2})([./])\s?(\d{1,2})[./]\s?((?:19|20)\d{2})(?:[^\d]|$)` + timeRe)
+	// 28.09.21
+	reDMY2 = regexp.MustCompile(`(?:^|[^\d.])(\d{1,2})\.(\d{1,2})\.(\d{2})(?:[^\d.]|$)`)
 	// 28 September 2021, 28. Sep. 2021
 	reDMonY = regexp.MustCompile(`(?:^|[^\d])(\d{1,2})(?:\.|st|nd|rd|th|er)?\s*(?:de\s+)?` + monthAlt + `\.?,?\s+(?:de\s+)?((?:19|20)\d{2})` + timeRe)
 	// September 28, 2021
@@ -78,6 +80,14 @@ func findStamp(s string, usFirst bool) (stamp, bool) {
 	try(matchYMD(s))
 	try(matchDMY(s, usFirst))
 	try(matchNamed(s))
+	if best.pos < 0 {
+		for _, m := range reDMY2.FindAllStringSubmatchIndex(s, 2) {
+			st := stamp{year: 2000 + num(s, m[6], m[7]), month: num(s, m[4], m[5]), day: num(s, m[2], m[3]), pos: m[2], raw: strings.TrimSpace(s[m[2]:m[7]])}
+			if st.valid() {
+				return st, true
+			}
+		}
+	}
 	return best, best.pos >= 0
 }
 

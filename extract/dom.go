@@ -90,7 +90,7 @@ var dropTags = map[atom.Atom]bool{
 	atom.Applet: true, atom.Svg: true, atom.Math: true, atom.Canvas: true, atom.Audio: true,
 	atom.Video: true, atom.Select: true, atom.Button: true, atom.Input: true, atom.Textarea: true,
 	atom.Option: true, atom.Datalist: true, atom.Link: true, atom.Meta: true, atom.Map: true,
-	atom.Head: true, atom.Title: true, atom.Base: true, atom.Label: true,
+	atom.Title: true, atom.Base: true, atom.Label: true,
 }
 
 // Class and id hints, in the spirit of readability and trafilatura.
@@ -154,8 +154,8 @@ type page struct {
 	canonical string
 	metas     []metaTag
 	jsonld    []string
-	times     []timeRef  // <time> and itemprop date elements
-	hinted    []hintRef  // elements whose class/id speak of author or date
+	times     []timeRef // <time> and itemprop date elements
+	hinted    []hintRef // elements whose class/id speak of author or date
 	relAuthor []*html.Node
 }
 
@@ -370,8 +370,13 @@ func buildPage(root *html.Node) *page {
 			}
 			return false
 		case atom.Script:
-			if strings.Contains(strings.ToLower(attr(n, "type")), "ld+json") && n.FirstChild != nil && len(p.jsonld) < 20 {
-				p.jsonld = append(p.jsonld, n.FirstChild.Data)
+			if n.FirstChild != nil && len(p.jsonld) < 20 {
+				typ := strings.ToLower(attr(n, "type"))
+				if strings.Contains(typ, "ld+json") {
+					p.jsonld = append(p.jsonld, n.FirstChild.Data)
+				} else if d := strings.TrimSpace(n.FirstChild.Data); typ == "" && len(d) > 0 && (d[0] == '{' || d[0] == '[') && strings.Contains(d[:min(len(d), 200)], "@context") {
+					p.jsonld = append(p.jsonld, d)
+				}
 			}
 			return false
 		case atom.Html:

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"regexp"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -44,6 +45,8 @@ func parseJSONLD(scripts []string) ldInfo {
 			}
 			if rank > 0 && (t["datePublished"] != nil || t["headline"] != nil || t["author"] != nil) {
 				rank++
+			} else if rank == 0 && t["datePublished"] != nil {
+				rank = 1
 			}
 			if rank > bestRank {
 				best, bestRank = t, rank
@@ -208,16 +211,25 @@ func (x *extraction) findDates() {
 			set(parseStamp(t.value))
 		}
 	}
+	for _, t := range p.times {
+		if x.end > 0 && t.block >= x.first && t.block <= x.end && !strings.EqualFold(t.prop, "dateModified") {
+			set(parseStamp(t.value))
+		}
+	}
 	// Lines around the headline: labelled ones first.
 	var textSt stamp
 	textOK := false
 	for pass := 0; pass < 2 && !textOK; pass++ {
 		for i := lo; i <= hi && i < len(p.blocks); i++ {
 			b := &p.blocks[i]
-			if b.kind == kindImage || b.w > 400 || x.useUnl && b.unlikely && i != x.headline {
+			if b.kind == kindImage || b.w > 1200 {
 				continue
 			}
 			t := b.text
+			if b.w > 150 && b.prose() {
+				// Running text: only a date that opens it ("27.1.2022 - Bei …").
+				t = prefixRunes(t, 24)
+			}
 			if reModifiedLabel.MatchString(t) && !reDateLabel.MatchString(t) {
 				continue
 			}
@@ -237,8 +249,16 @@ func (x *extraction) findDates() {
 			}
 		}
 	}
-	if ok && !pub.hasTime && textOK && textSt.year == pub.year && textSt.month == pub.month && textSt.day == pub.day {
-		pub = textSt // same day, with its time of day
+	if ok && textOK {
+		d := dayDiff(pub, textSt)
+		switch {
+		case d == 0 && !pub.hasTime && textSt.hasTime:
+			pub = textSt // same day, with its time of day
+		case (d == 1 || d == -1) && pub.hasZone && pub.offset == 0 && !textSt.hasZone:
+			// A UTC timestamp against the date the page shows its readers:
+			// the page's own date is the one in its local time.
+			pub = textSt
+		}
 	}
 	set(textSt, textOK)
 	// Elements whose class says date, in the article area.
@@ -260,10 +280,19 @@ func (x *extraction) findDates() {
 	if !ok {
 		set(urlStamp(a.URL))
 	}
+	if !ok {
+		// "Headline | Section | Site | 23.05.2011"
+		for _, t := range []string{p.title, p.meta("og:title")} {
+			if st, good := findStamp(t, usFirst); good {
+				set(st, true)
+				break
+			}
+		}
+	}
 	// The first and last short lines of the body.
 	if !ok && len(x.bodyIdx) > 0 {
-		cands := []int{x.bodyIdx[0]}
-		if len(x.bodyIdx) > 1 {
+		cands := x.bodyIdx[:min(3, len(x.bodyIdx))]
+		if len(x.bodyIdx) > 3 {
 			cands = append(cands, x.bodyIdx[len(x.bodyIdx)-1])
 		}
 		for i := x.bodyIdx[len(x.bodyIdx)-1] + 1; i < min(len(p.blocks), x.bodyIdx[len(x.bodyIdx)-1]+4); i++ {
@@ -329,7 +358,7 @@ func (x *extraction) headerZone() (lo, hi int) {
 	lo = max(0, start-3)
 	hi = start + 8
 	if len(x.bodyIdx) > 0 && x.bodyIdx[0] > start {
-		hi = max(min(hi, x.bodyIdx[0]+1), start+3)
+		hi = max(min(hi, x.bodyIdx[0]+2), start+3)
 		if x.bodyIdx[0]-start < 15 {
 			hi = max(hi, x.bodyIdx[0])
 		}
@@ -634,4 +663,22 @@ func guessLanguage(t string) string {
 		}
 	}
 	return best
+}
+
+// dayDiff is b's day minus a's day.
+func dayDiff(a, b stamp) int {
+	ta := time.Date(a.year, time.Month(a.month), a.day, 0, 0, 0, 0, time.UTC)
+	tb := time.Date(b.year, time.Month(b.month), b.day, 0, 0, 0, 0, time.UTC)
+	return int(tb.Sub(ta).Hours() / 24)
+}
+
+// prefixRunes returns the first n runes of s.
+func prefixRunes(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
 }
