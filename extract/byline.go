@@ -50,7 +50,7 @@ type credit struct {
 // 文/X 图/Y、通讯员 X、责任编辑：X、来源：Y. It returns persons and the
 // credited source.
 func chineseCredits(line string) (out []credit, source string) {
-	if !strings.ContainsAny(line, "记者通讯员作者撰稿文图摄编辑审核校对译来源稿出处") {
+	if !strings.ContainsAny(line, "记者通讯员作者撰稿文图摄编辑审核校对译来源稿出处（(") {
 		return nil, ""
 	}
 	type hit struct {
@@ -97,6 +97,12 @@ func chineseCredits(line string) (out []credit, source string) {
 			out = append(out, credit{n, role})
 		}
 	}
+	// "（袁源）", "（姚峰 上海报道）": a bracketed name closing a report.
+	if len(out) == 0 {
+		if m := reBareBracket.FindStringSubmatch(line); m != nil && hasSurname(m[1]) && validChineseName(m[1], utf8.RuneCountInString(m[1])) {
+			out = append(out, credit{m[1], RoleReporter})
+		}
+	}
 	// "张三 李四 摄" with no key before the names.
 	if len(out) == 0 {
 		if m := reBareShot.FindStringSubmatch(line); m != nil {
@@ -111,6 +117,8 @@ func chineseCredits(line string) (out []credit, source string) {
 	}
 	return out, source
 }
+
+var reBareBracket = regexp.MustCompile(`^[（(]\s*(\p{Han}{2,3})(?:\s+\p{Han}{2,3}报道)?\s*[）)]$`)
 
 var reBareShot = regexp.MustCompile(`(?:^|[\s（(])((?:\p{Han}{2,4}[\s、　]*){1,4})摄(?:影)?[\s）)]*$`)
 
@@ -140,6 +148,9 @@ func nameList(seg string, role Role) (names []string, photo bool, ok bool) {
 		return r == ' ' || r == '　' || r == '、' || r == ',' || r == '，' || r == '\u00a0'
 	})
 	for pi, p := range parts {
+		if i := strings.Index(p, "发自"); i > 0 {
+			p = p[:i]
+		}
 		for _, suf := range []string{"报道", "撰文", "整理", "编译", "综合", "等"} {
 			p = strings.TrimSuffix(p, suf)
 		}
