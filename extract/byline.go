@@ -17,6 +17,7 @@ var creditKeys = []struct {
 	{"本报记者", RoleReporter}, {"本刊记者", RoleReporter}, {"新华社记者", RoleReporter},
 	{"记者", RoleReporter}, {"通讯员", RoleCorrespondent}, {"实习生", RoleCorrespondent},
 	{"作者", RoleAuthor}, {"撰稿", RoleAuthor}, {"撰文", RoleAuthor}, {"文字", RoleAuthor},
+	{"文/图", RoleAuthor}, {"文／图", RoleAuthor}, {"文图", RoleAuthor},
 	{"文/", RoleAuthor}, {"文／", RoleAuthor}, {"文|", RoleAuthor}, {"文｜", RoleAuthor},
 	{"摄影", RolePhotographer}, {"摄像", RolePhotographer}, {"图/", RolePhotographer},
 	{"图／", RolePhotographer}, {"图|", RolePhotographer}, {"图｜", RolePhotographer},
@@ -39,7 +40,7 @@ var nonNameWords = map[string]bool{
 }
 
 // nonNameRunes never appear in a Chinese personal name.
-const nonNameRunes = "从在对向据的了是和与等年月日时获悉表示报道介绍说到这那也都就将把被为以及其中之上下来去又而个们我你他她它市省县区镇村局部委会网社报台站"
+const nonNameRunes = "从对向据的了是等年时获悉表示报道介绍说到这那都就把被及其之们我你他她它市省县区镇村局部委会网社报台站讯"
 
 type credit struct {
 	name string
@@ -99,8 +100,18 @@ func chineseCredits(line string) (out []credit, source string) {
 	}
 	// "（袁源）", "（姚峰 上海报道）": a bracketed name closing a report.
 	if len(out) == 0 {
-		if m := reBareBracket.FindStringSubmatch(line); m != nil && hasSurname(m[1]) && validChineseName(m[1], utf8.RuneCountInString(m[1])) {
-			out = append(out, credit{m[1], RoleReporter})
+		if m := reBareBracket.FindStringSubmatch(line); m != nil {
+			var names []string
+			for _, n := range strings.Fields(strings.ReplaceAll(strings.ReplaceAll(m[1], "、", " "), "　", " ")) {
+				if !hasSurname(n) || !validChineseName(n, utf8.RuneCountInString(n)) {
+					names = nil
+					break
+				}
+				names = append(names, n)
+			}
+			for _, n := range names {
+				out = append(out, credit{n, RoleReporter})
+			}
 		}
 	}
 	// "张三 李四 摄" with no key before the names.
@@ -118,7 +129,7 @@ func chineseCredits(line string) (out []credit, source string) {
 	return out, source
 }
 
-var reBareBracket = regexp.MustCompile(`^[（(]\s*(\p{Han}{2,3})(?:\s+\p{Han}{2,3}报道)?\s*[）)]$`)
+var reBareBracket = regexp.MustCompile(`^[（(]\s*(\p{Han}{2,3}(?:[\s、　]+\p{Han}{2,3}){0,3})(?:\s+\p{Han}{2,3}报道)?\s*[）)]$`)
 
 var reBareShot = regexp.MustCompile(`(?:^|[\s（(])((?:\p{Han}{2,4}[\s、　]*){1,4})摄(?:影)?[\s）)]*$`)
 
@@ -147,9 +158,14 @@ func nameList(seg string, role Role) (names []string, photo bool, ok bool) {
 	parts := strings.FieldsFunc(body, func(r rune) bool {
 		return r == ' ' || r == '　' || r == '、' || r == ',' || r == '，' || r == '\u00a0'
 	})
+	// "编辑：宪瑞 人气：1234": the word before a colon is the next label.
+	if rest := seg[end:]; len(parts) > 1 && (strings.HasPrefix(rest, "：") || strings.HasPrefix(rest, ":")) && !strings.HasSuffix(body, " ") {
+		parts = parts[:len(parts)-1]
+	}
 	for pi, p := range parts {
+		cut := false
 		if i := strings.Index(p, "发自"); i > 0 {
-			p = p[:i]
+			p, cut = p[:i], true
 		}
 		for _, suf := range []string{"报道", "撰文", "整理", "编译", "综合", "等"} {
 			p = strings.TrimSuffix(p, suf)
@@ -167,7 +183,7 @@ func nameList(seg string, role Role) (names []string, photo bool, ok bool) {
 		}
 		// A name running into the sentence ("记者赵彦臻近日采访") is not
 		// trusted unless it stands alone.
-		if last && end == len(seg) && n > 3 && !photo {
+		if last && end == len(seg) && n > 3 && !photo && !cut {
 			break
 		}
 		names = append(names, p)
