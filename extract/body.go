@@ -188,7 +188,7 @@ func (x *extraction) collectBody() {
 		// Captions: inside figcaption, credited photo lines, short centred
 		// lines under a picture.
 		near := lastImg >= 0 && x.linesBetween(lastImgBlock, i) <= 2
-		capt := b.caption || reCaptionZh.MatchString(t) && utf8.RuneCountInString(t) < 150 ||
+		capt := b.caption && b.w < 300 || reCaptionZh.MatchString(t) && utf8.RuneCountInString(t) < 150 ||
 			near && b.center && b.w < 120 && !b.prose() ||
 			near && b.center && b.w < 200 && reCaptionZh.MatchString(t)
 		if capt {
