@@ -162,7 +162,7 @@ var (
 		"article:modified_time", "og:updated_time", "article:modified", "datemodified", "modified_time",
 		"lastmod", "last-modified", "dc.date.modified", "dcterms.modified", "updated_time", "weibo:article:update_at",
 	}
-	reDateLabel     = regexp.MustCompile(`(?i)发布时间|发表时间|发稿时间|发布日期|时间[:：]|日期[:：]|published|posted|veröffentlicht|publié|publicado|pubblicato|datum`)
+	reDateLabel     = regexp.MustCompile(`(?i)发布时间|发表时间|发稿时间|发布日期|发表日期|发表于|发布于|刊发时间|时间[:：]|日期[:：]|published|posted|veröffentlicht|publié|publicado|pubblicato|datum`)
 	reModifiedLabel = regexp.MustCompile(`(?i)更新时间|修改时间|最后更新|updated|modified|aktualisiert|mis à jour|actualizado`)
 )
 
@@ -261,6 +261,18 @@ func (x *extraction) findDates() {
 		}
 	}
 	set(textSt, textOK)
+	// A labelled line just after the article ("发布日期：2019-09-23 14:34").
+	if !ok && len(x.bodyIdx) > 0 {
+		last := x.bodyIdx[len(x.bodyIdx)-1]
+		for i := last + 1; i < len(p.blocks) && i <= last+15; i++ {
+			if t := p.blocks[i].text; p.blocks[i].w < 200 && reDateLabel.MatchString(t) && !reModifiedLabel.MatchString(t) {
+				if st, good := findStamp(t, usFirst); good {
+					set(st, true)
+					break
+				}
+			}
+		}
+	}
 	// Elements whose class says date, in the article area.
 	if !ok {
 		for _, h := range p.hinted {
