@@ -29,6 +29,12 @@ type Frontier struct {
 	jobs  map[string]int64
 	hosts map[hostKey]hostRow
 
+	// Group commit of Done (see Done).
+	gmu        sync.Mutex
+	leading    bool
+	pending    []*doneReq
+	lastCommit time.Time
+
 	stmtOnce sync.Once
 	stmtErr  error
 	insURL   *sql.Stmt
@@ -249,35 +255,150 @@ func (f *Frontier) Add(ctx context.Context, job string, items []crawler.Item) er
 	}, items)
 }
 
-// Done implements crawler.Frontier.
+// Done implements crawler.Frontier. Calls made at the same time from
+// several goroutines are committed together (group commit): one of them
+// writes all waiting outcomes in one transaction, so that they share a
+// commit; one bad outcome still fails alone.
+// Each call returns only once its outcome is durable (or failed).
 func (f *Frontier) Done(ctx context.Context, job string, o crawler.Outcome, found []crawler.Item) error {
 	if err := f.prepare(ctx); err != nil {
 		return err
 	}
-	return f.write(ctx, job, "record a fetch in", func(tx *sql.Tx, jt *jobTx) error {
-		var digest any
-		if o.Digest != 0 {
-			digest = o.Digest
-		}
-		res, err := tx.StmtContext(ctx, f.markDone).ExecContext(ctx,
-			o.Status, o.Kind.String(), o.Article, nullIfEmpty(o.ETag), nullIfEmpty(o.LastModified),
-			digest, nullIfEmpty(o.Note), msOrNull(o.Fetched), msOrNull(o.NextDue), o.Seq, jt.job)
-		if err != nil {
+	for i := range found {
+		found[i].Seq = 0
+	}
+	req := &doneReq{ctx: ctx, job: job, o: o, found: found, done: make(chan error, 1)}
+	f.gmu.Lock()
+	f.pending = append(f.pending, req)
+	if f.leading {
+		f.gmu.Unlock()
+		select {
+		case err := <-req.done:
 			return err
+		case <-ctx.Done():
+			// The leader may still write it; the caller treats the URL
+			// as not done, which at worst means fetching it again.
+			return fmt.Errorf("record a fetch in the frontier of job %q: %w", job, ctx.Err())
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n != 1 {
-			return fmt.Errorf("URL #%d (%s) is not in the frontier", o.Seq, o.URL)
+	}
+	f.leading = true
+	busy := time.Since(f.lastCommit) < groupBusy
+	f.gmu.Unlock()
+	if busy {
+		// Commits are coming thick and fast: let a few more outcomes
+		// join this one.
+		time.Sleep(groupWait)
+	}
+	for {
+		f.gmu.Lock()
+		batch := f.pending
+		f.pending = nil
+		if len(batch) == 0 {
+			f.leading = false
+			f.lastCommit = time.Now()
+			f.gmu.Unlock()
+			break
 		}
-		if o.Alias.URL != "" {
-			alias := []crawler.Item{o.Alias}
-			if err := jt.add(alias, "alias"); err != nil {
-				return err
+		f.gmu.Unlock()
+		f.commitDone(batch)
+	}
+	return <-req.done
+}
+
+// Group commit: when the previous commit is less than groupBusy old, the
+// leader waits groupWait for more outcomes before writing. A busy crawl
+// then shares each commit among many outcomes; a polite one (a request a
+// second) never waits.
+const (
+	groupBusy = 10 * time.Millisecond
+	groupWait = 300 * time.Microsecond
+)
+
+// doneReq is one Done call waiting for its group commit.
+type doneReq struct {
+	ctx      context.Context
+	job      string
+	o        crawler.Outcome
+	found    []crawler.Item
+	newHosts map[hostKey]hostRow
+	done     chan error
+}
+
+// commitDone writes a batch of Done calls in one transaction. Should one of
+// them fail, the transaction is rolled back and each is written again in
+// a transaction of its own, so that only the bad one fails.
+func (f *Frontier) commitDone(batch []*doneReq) {
+	ctx := context.WithoutCancel(batch[0].ctx)
+	write := func(reqs []*doneReq) error {
+		return f.inTx(ctx, func(tx *sql.Tx) error {
+			insURL := tx.StmtContext(ctx, f.insURL)
+			markDone := tx.StmtContext(ctx, f.markDone)
+			for _, req := range reqs {
+				if err := f.doneOne(ctx, tx, insURL, markDone, req); err != nil {
+					return err
+				}
 			}
+			return nil
+		})
+	}
+	finish := func(req *doneReq, err error) {
+		if err != nil {
+			for j := range req.found {
+				req.found[j].Seq = 0
+			}
+			req.done <- fmt.Errorf("record a fetch in the frontier of job %q: %w", req.job, err)
+			return
 		}
-		return jt.add(found, "queued")
-	}, found)
+		f.mu.Lock()
+		for k, v := range req.newHosts {
+			f.hosts[k] = v
+		}
+		f.mu.Unlock()
+		req.done <- nil
+	}
+	if err := write(batch); err == nil || len(batch) == 1 {
+		for _, req := range batch {
+			finish(req, err)
+		}
+		return
+	}
+	for _, req := range batch {
+		finish(req, write([]*doneReq{req}))
+	}
+}
+
+func (f *Frontier) doneOne(ctx context.Context, tx *sql.Tx, insURL, markDone *sql.Stmt, req *doneReq) error {
+	id, err := f.jobID(ctx, tx, req.job)
+	if err != nil {
+		return err
+	}
+	jt := &jobTx{f: f, ctx: ctx, tx: tx, job: id, newHosts: map[hostKey]hostRow{}, insURL: insURL}
+	req.newHosts = jt.newHosts
+	for i := range req.found {
+		req.found[i].Seq = 0
+	}
+	o := req.o
+	var digest any
+	if o.Digest != 0 {
+		digest = o.Digest
+	}
+	res, err := markDone.ExecContext(ctx,
+		o.Status, o.Kind.String(), o.Article, nullIfEmpty(o.ETag), nullIfEmpty(o.LastModified),
+		digest, nullIfEmpty(o.Note), msOrNull(o.Fetched), msOrNull(o.NextDue), o.Seq, jt.job)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n != 1 {
+		return fmt.Errorf("URL #%d (%s) is not in the frontier", o.Seq, o.URL)
+	}
+	if o.Alias.URL != "" {
+		if err := jt.add([]crawler.Item{o.Alias}, "alias"); err != nil {
+			return err
+		}
+	}
+	return jt.add(req.found, "queued")
 }
 
 // jobTx is one write transaction on one job's frontier.

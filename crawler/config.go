@@ -30,9 +30,12 @@ type Config struct {
 	// Delay is the minimum time between the starts of two requests to one
 	// host; a robots.txt Crawl-delay larger than it wins.
 	Delay time.Duration
-	// Parallel is the most requests in flight to one host.
+	// Parallel is the most requests in flight to one host. A slot is free
+	// again once the response has arrived, while it is handed to the
+	// Handler and recorded.
 	Parallel int
-	// Workers is the most requests in flight over all hosts.
+	// Workers is the most URLs under way at once over all hosts: being
+	// fetched, handed to the Handler or recorded in the frontier.
 	Workers int
 	// Timeout bounds one request, from its start to the end of its body.
 	Timeout time.Duration

@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -92,13 +93,15 @@ type run struct {
 	fetchCtx context.Context // cancelled Grace after ctx: abandon in-flight requests
 	bg       context.Context // never cancelled: handler and frontier writes
 
-	events chan event
+	kick chan struct{} // a report came: the loop looks again
 
-	// Owned by the dispatcher goroutine.
+	// Guarded by dmu: the dispatcher's state.
+	dmu       sync.Mutex
+	stopping  bool
 	hosts     map[string]*hostState
 	order     []*hostState
 	next      int // round-robin start
-	inFlight  int
+	inFlight  int // tasks being worked on (fetched, handled or recorded)
 	reserved  int // URLs dispatched in this run, for MaxPages
 	limitHit  bool
 	hostsDown int
@@ -114,6 +117,7 @@ type task struct {
 	attempt   int
 	notBefore time.Time
 	robots    bool // a robots.txt fetch, not a frontier URL
+	released  bool // its host slot was given back (see run.release)
 }
 
 // hostState is the dispatcher's view of one host.
@@ -136,6 +140,7 @@ type hostState struct {
 type event struct {
 	h          *hostState
 	t          *task
+	released   bool // only this: the task's request is over, the host's slot is free
 	abandoned  bool // not finished: stays queued in the frontier
 	retry      bool
 	notBefore  time.Time
@@ -208,7 +213,7 @@ func (c *Crawler) Run(ctx context.Context) (Stats, error) {
 		scope:   newScope(c.cfg.Allow, c.cfg.Deny),
 		seen:    newSeenSet(seenLimit),
 		traps:   newTrapCounter(trapLimit),
-		events:  make(chan event, c.cfg.Workers+1),
+		kick:    make(chan struct{}, 1),
 		hosts:   map[string]*hostState{},
 	}
 	defer r.fetcher.close()
@@ -413,10 +418,13 @@ func (r *run) drained() bool {
 }
 
 // loop is the dispatcher: it reads each host's queue from the frontier in
-// batches, starts requests when the host's politeness allows, and takes the
-// workers' reports, until nothing is left to do.
+// batches, starts requests when the host's politeness allows, and waits,
+// until nothing is left to do. Workers report under the same lock and
+// dispatch at once what their report allows (the next request to a host
+// starts as soon as the previous one is over, without waiting for this
+// goroutine); the loop looks again after each report, when a timer (a
+// delay, a pause, a retry) is due, and when the context is cancelled.
 func (r *run) loop() {
-	stopping := false
 	var timer *time.Timer
 	defer func() {
 		if timer != nil {
@@ -424,18 +432,22 @@ func (r *run) loop() {
 		}
 	}()
 	for {
-		if !stopping && r.ctx.Err() != nil {
-			stopping = true
+		r.dmu.Lock()
+		if !r.stopping && r.ctx.Err() != nil {
+			r.stopping = true
 		}
 		var wake time.Time
-		if !stopping {
+		if !r.stopping {
 			wake = r.dispatch()
 		}
-		if r.inFlight == 0 && (stopping || !r.pending()) {
+		stopping, idle := r.stopping, r.inFlight == 0
+		finished := idle && (stopping || !r.pending())
+		r.dmu.Unlock()
+		if finished {
 			return
 		}
 		var tc <-chan time.Time
-		if !stopping && r.inFlight == 0 && wake.IsZero() {
+		if !stopping && idle && wake.IsZero() {
 			wake = time.Now().Add(100 * time.Millisecond) // cannot happen, but never hang
 		}
 		if !wake.IsZero() {
@@ -452,17 +464,7 @@ func (r *run) loop() {
 			done = r.ctx.Done()
 		}
 		select {
-		case ev := <-r.events:
-			r.handleEvent(ev, stopping)
-			// Take every report waiting before dispatching again.
-			for more := true; more; {
-				select {
-				case ev := <-r.events:
-					r.handleEvent(ev, stopping)
-				default:
-					more = false
-				}
-			}
+		case <-r.kick:
 		case <-tc:
 		case <-done:
 		}
@@ -472,6 +474,20 @@ func (r *run) loop() {
 			default:
 			}
 		}
+	}
+}
+
+// report applies a worker's report and starts what it allows.
+func (r *run) report(ev event) {
+	r.dmu.Lock()
+	r.handleEvent(ev)
+	if !r.stopping && r.ctx.Err() == nil {
+		r.dispatch()
+	}
+	r.dmu.Unlock()
+	select {
+	case r.kick <- struct{}{}:
+	default:
 	}
 }
 
@@ -647,6 +663,7 @@ func (r *run) skip(h *hostState, t *task, reason string) error {
 }
 
 func (r *run) start(h *hostState, t *task) {
+	t.released = false
 	h.inFlight++
 	r.inFlight++
 	r.mu.Lock()
@@ -671,9 +688,16 @@ func (r *run) startRobots(h *hostState) {
 }
 
 // handleEvent applies a worker's report.
-func (r *run) handleEvent(ev event, stopping bool) {
+func (r *run) handleEvent(ev event) {
+	stopping := r.stopping
 	h := ev.h
-	h.inFlight--
+	if ev.released {
+		h.inFlight--
+		return
+	}
+	if !ev.t.released {
+		h.inFlight--
+	}
 	r.inFlight--
 	r.mu.Lock()
 	r.stats.InFlight = r.inFlight
@@ -740,6 +764,17 @@ func (r *run) backoff(n int) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
+// release gives the host's slot back once a task's request is over, so
+// that the next request to the host may start while this one's response
+// is handed to the Handler and recorded: Parallel bounds requests, Workers
+// bounds the tasks under way.
+func (r *run) release(h *hostState, t *task) {
+	if !t.released {
+		t.released = true
+		r.report(event{h: h, t: t, released: true})
+	}
+}
+
 // work fetches one task and reports on it.
 func (r *run) work(h *hostState, t *task) {
 	ev := event{h: h, t: t}
@@ -748,7 +783,7 @@ func (r *run) work(h *hostState, t *task) {
 	} else {
 		r.fetchItem(h, t, &ev)
 	}
-	r.events <- ev
+	r.report(ev)
 }
 
 // attempt makes one request of t (waiting for the host's gate first) and
@@ -762,6 +797,11 @@ func (r *run) attempt(h *hostState, t *task, u string, validators *Item) (resp *
 	ctx, cancel := context.WithTimeout(r.fetchCtx, r.cfg.Timeout)
 	resp = r.fetcher.fetch(ctx, u, validators)
 	cancel()
+	if !t.robots && !retryable(resp) {
+		// A failure keeps the slot until its report, which may pause
+		// the host.
+		r.release(h, t)
+	}
 	resp.Depth, resp.Attempt = t.item.Depth, t.attempt
 	resp.Kind = t.item.Kind
 	if resp.Err == nil && resp.Status >= 200 && resp.Status < 300 {
@@ -853,7 +893,7 @@ func (r *run) complete(t *task, resp *Response, verdict Verdict, ev *event) {
 	}
 	o.NextDue = NextDue(o.Kind, o.Article, resp.Status, it.FirstSeen, resp.StartedAt)
 	now := time.Now()
-	found, dropped := r.discover(it, resp, o.Kind, ok2xx, now)
+	found, decided := r.discover(it, resp, o.Kind, ok2xx, now)
 	if ok2xx && verdict.Article && verdict.Canonical != "" {
 		if cu, err := parseAbsolute(verdict.Canonical); err == nil {
 			if s, host, err := canonical(cu); err == nil && s != it.URL && (host == it.Host || r.scope.contains(s, host, KindPage)) {
@@ -866,11 +906,10 @@ func (r *run) complete(t *task, resp *Response, verdict Verdict, ev *event) {
 		ev.abandoned = true
 		return
 	}
-	hashes := dropped
+	hashes := decided
 	added := 0
 	touched := map[string]bool{}
 	for _, f := range found {
-		hashes = append(hashes, r.seen.hash(f.URL))
 		if f.Seq != 0 {
 			added++
 			if !touched[f.Host] {
@@ -950,8 +989,11 @@ func (r *run) admit(u, host string, kind Kind, depth int, now time.Time) linkVer
 }
 
 // discover returns the URLs a response leads to that are to be queued, and
-// the hashes of those dropped for good.
-func (r *run) discover(it *Item, resp *Response, kind Kind, ok2xx bool, now time.Time) (found []Item, dropped []uint64) {
+// the seen-set keys to remember once they are recorded: the canonical
+// URLs decided on (queued, known or dropped for good) and the links as
+// written (relative to their page's directory), so that a link repeated
+// on every page is not even resolved again.
+func (r *run) discover(it *Item, resp *Response, kind Kind, ok2xx bool, now time.Time) (found []Item, decided []uint64) {
 	base, err := url.Parse(it.URL)
 	if err != nil {
 		return nil, nil
@@ -983,23 +1025,37 @@ func (r *run) discover(it *Item, resp *Response, kind Kind, ok2xx bool, now time
 	default:
 		return nil, nil
 	}
+	dir := res.base.String()
+	if i := strings.LastIndexByte(dir, '/'); i >= 0 {
+		dir = dir[:i+1]
+	}
 	local := make(map[uint64]struct{}, len(links))
 	dropCount := 0
 	for _, l := range links {
+		raw := r.seen.rawHash(dir, l.href)
+		if r.seen.has(raw) {
+			continue
+		}
 		u, host, ok := res.resolve(l.href)
 		if !ok {
+			decided = append(decided, raw)
 			continue
 		}
 		h := r.seen.hash(u)
-		if _, dup := local[h]; dup || r.seen.has(h) {
+		if _, dup := local[h]; dup {
 			continue
 		}
 		local[h] = struct{}{}
+		if r.seen.has(h) {
+			decided = append(decided, raw)
+			continue
+		}
 		switch r.admit(u, host, l.kind, it.Depth+1, now) {
 		case linkQueue:
 			found = append(found, Item{URL: u, Host: host, Depth: it.Depth + 1, Kind: l.kind, FirstSeen: now})
+			decided = append(decided, raw, h)
 		case linkDrop:
-			dropped = append(dropped, h)
+			decided = append(decided, raw, h)
 			dropCount++
 		default:
 			dropCount++
@@ -1010,7 +1066,7 @@ func (r *run) discover(it *Item, resp *Response, kind Kind, ok2xx bool, now time
 		r.stats.Dropped += dropCount
 		r.mu.Unlock()
 	}
-	return found, dropped
+	return found, decided
 }
 
 // redirectTarget returns the target of a redirect as an item to queue, if

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -125,7 +126,8 @@ func TestRun_Scope(t *testing.T) {
 		for _, h := range got {
 			paths = append(paths, h.Path)
 		}
-		want := "[/robots.txt / /news/1 /news/2]"
+		sort.Strings(paths)
+		want := "[/ /news/1 /news/2 /robots.txt]"
 		if fmt.Sprint(paths) != want {
 			t.Errorf("requests %v, want %v", paths, want)
 		}

@@ -56,7 +56,10 @@ func newFetcher(cfg *Config) *fetcher {
 	c.DetectCharset = false
 	c.MaxBodySize = 0 // captureTransport bounds the body
 	c.CacheDir = ""
-	c.SetRequestTimeout(cfg.Timeout + time.Second) // the request context's deadline comes first
+	// No http.Client timeout: each request's context carries the deadline
+	// (a client timeout would also cost a goroutine per request, as the
+	// transport is not an *http.Transport).
+	c.SetRequestTimeout(0)
 	c.SetRedirectHandler(func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse })
 	c.WithTransport(&captureTransport{next: tr, maxBody: cfg.MaxBody})
 	return &fetcher{base: c, transport: tr, pool: make(chan *colly.Collector, cfg.Workers), ua: c.UserAgent}
@@ -122,16 +125,18 @@ func (t *captureTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 			remote = info.Conn.RemoteAddr().String()
 		}
 	}}
-	reqHeader := req.Header.Clone()
+	// The request's header is the map fetch built: nobody changes it.
 	resp, err := t.next.RoundTrip(req.WithContext(httptrace.WithClientTrace(req.Context(), trace)))
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.done, c.reqHeader, c.remoteAddr = true, reqHeader, remote
+	c.done, c.reqHeader, c.remoteAddr = true, req.Header, remote
 	if err != nil {
 		c.err = err
 		return nil, err
 	}
-	c.proto, c.status, c.header = resp.Proto, resp.StatusCode, resp.Header.Clone()
+	// colly keeps a pointer to resp.Header but is stopped before it reads
+	// it again, so the map is ours.
+	c.proto, c.status, c.header = resp.Proto, resp.StatusCode, resp.Header
 	if loc, err := resp.Location(); err == nil {
 		c.location = loc.String()
 	}

@@ -89,6 +89,16 @@ func newSeenSet(limit int) *seenSet {
 
 func (s *seenSet) hash(u string) uint64 { return maphash.String(s.seed, u) }
 
+// rawHash is the key of a link as written on a page in directory dir.
+func (s *seenSet) rawHash(dir, href string) uint64 {
+	var h maphash.Hash
+	h.SetSeed(s.seed)
+	h.WriteString(dir)
+	h.WriteByte(0)
+	h.WriteString(href)
+	return h.Sum64()
+}
+
 func (s *seenSet) has(h uint64) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -182,6 +192,9 @@ func shape(u string, now time.Time) (key string, absurd bool) {
 	}
 	if !changed {
 		return "", false
+	}
+	if query == "" {
+		return origin + path, false
 	}
 	return origin + path + "?" + query, false
 }
