@@ -245,25 +245,10 @@ func (x *extraction) collectBody() {
 		}
 		lines = append(lines, line{i, t})
 	}
-	// Trim labels, bylines and dates before the first and after the last
-	// line of running text.
-	lo, hi := 0, len(lines)
-	for lo < hi && !p.blocks[lines[lo].i].prose() {
-		lo++
-	}
-	for hi > lo && !p.blocks[lines[hi-1].i].prose() {
-		hi--
-	}
-	lines = lines[lo:hi]
-	var sb strings.Builder
 	for _, l := range lines {
-		if sb.Len() > 0 {
-			sb.WriteString("\n\n")
-		}
-		sb.WriteString(l.text)
 		x.bodyIdx = append(x.bodyIdx, l.i)
 	}
-	a.Body = sb.String()
+	x.trimBody()
 	// Images whose caption we did not find may carry alt text.
 	for i := range a.Images {
 		if a.Images[i].Caption == "" && a.Images[i].Credit == "" {
@@ -349,4 +334,55 @@ func normKey(s string) string {
 		}
 	}
 	return strings.ToLower(sb.String())
+}
+
+// trimBody drops labels, bylines, datelines and the kicker and subtitle
+// before the first and after the last line of running text, and sets the
+// body.
+func (x *extraction) trimBody() {
+	p := x.p
+	skip := map[string]bool{}
+	for _, t := range []string{x.a.Kicker, x.a.Subtitle} {
+		if k := normKey(t); k != "" {
+			skip[k] = true
+		}
+	}
+	meta := func(i int) bool {
+		b := &p.blocks[i]
+		if !b.prose() || skip[normKey(b.text)] {
+			return true
+		}
+		if b.w >= 200 {
+			return false
+		}
+		if reByPrefix.MatchString(b.text) && b.w < 120 {
+			return true
+		}
+		if st, ok := findStamp(b.text, false); ok && st.pos < 40 && b.w < 120 {
+			return true
+		}
+		return false
+	}
+	idx := x.bodyIdx[:0:0]
+	for _, i := range x.bodyIdx {
+		if !skip[normKey(p.blocks[i].text)] {
+			idx = append(idx, i)
+		}
+	}
+	lo, hi := 0, len(idx)
+	for lo < hi && meta(idx[lo]) {
+		lo++
+	}
+	for hi > lo && !p.blocks[idx[hi-1]].prose() {
+		hi--
+	}
+	x.bodyIdx = idx[lo:hi]
+	var sb strings.Builder
+	for _, i := range x.bodyIdx {
+		if sb.Len() > 0 {
+			sb.WriteString("\n\n")
+		}
+		sb.WriteString(p.blocks[i].text)
+	}
+	x.a.Body = sb.String()
 }

@@ -123,7 +123,7 @@ func (a *Article) IsArticle() bool {
 	for _, r := range a.Body {
 		w += weight(r)
 	}
-	if w < 120 {
+	if w < 80 {
 		return false
 	}
 	t := strings.ToLower(a.Title)

@@ -3,6 +3,7 @@ package extract
 import (
 	"encoding/json"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -219,10 +220,20 @@ func (x *extraction) findDates() {
 	// Lines around the headline: labelled ones first.
 	var textSt stamp
 	textOK := false
+	// From the headline down, then the few lines above it; lines of links
+	// (lists of other articles with their dates) are never read.
+	order := make([]int, 0, hi-lo+1)
+	start := max(lo, min(x.headline, hi))
+	for i := start; i <= hi && i < len(p.blocks); i++ {
+		order = append(order, i)
+	}
+	for i := start - 1; i >= lo; i-- {
+		order = append(order, i)
+	}
 	for pass := 0; pass < 2 && !textOK; pass++ {
-		for i := lo; i <= hi && i < len(p.blocks); i++ {
+		for _, i := range order {
 			b := &p.blocks[i]
-			if b.kind == kindImage || b.w > 1200 {
+			if b.kind == kindImage || b.w > 1200 || b.linkDensity() > 0.5 {
 				continue
 			}
 			t := b.text
@@ -431,11 +442,15 @@ func (x *extraction) findBylines() {
 			add(nm, RoleAuthor)
 		}
 	}
+	// Writers first, then photographers, translators and editors.
+	sort.SliceStable(out, func(i, j int) bool { return roleRank[out[i].Role] < roleRank[out[j].Role] })
 	a.Bylines = out
 	if a.Bylines == nil {
 		a.Bylines = []Byline{}
 	}
 }
+
+var roleRank = map[Role]int{RoleAuthor: 0, RoleReporter: 0, RoleCorrespondent: 1, RolePhotographer: 2, RoleTranslator: 3, RoleEditor: 4}
 
 func (x *extraction) chineseBylines(add func(string, Role)) {
 	p, a := x.p, x.a

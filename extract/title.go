@@ -232,7 +232,7 @@ func (x *extraction) findKickerSubtitle() {
 	}
 	// Neither belongs in the body.
 	if a.Kicker != "" || a.Subtitle != "" {
-		x.dropFromBody(a.Kicker, a.Subtitle)
+		x.trimBody()
 	}
 }
 
@@ -241,20 +241,4 @@ func (x *extraction) isCaption(i int) bool {
 	return ok
 }
 
-// dropFromBody removes whole lines equal to any of texts from the body.
-func (x *extraction) dropFromBody(texts ...string) {
-	keys := map[string]bool{}
-	for _, t := range texts {
-		if k := normKey(t); k != "" {
-			keys[k] = true
-		}
-	}
-	paras := strings.Split(x.a.Body, "\n\n")
-	out := paras[:0]
-	for _, para := range paras {
-		if !keys[normKey(para)] {
-			out = append(out, para)
-		}
-	}
-	x.a.Body = strings.Join(out, "\n\n")
-}
+
