@@ -40,6 +40,60 @@ type Frontier struct {
 	insURL   *sql.Stmt
 	insHost  *sql.Stmt
 	markDone *sql.Stmt
+	// Statements for group commits, for 1, 2, 4, … maxBatchChunk rows.
+	updBatch [batchSizes]*sql.Stmt
+	insBatch [batchSizes]*sql.Stmt
+}
+
+// A group commit is written with one UPDATE and one INSERT per chunk of a
+// power-of-two size, at most maxBatchChunk rows.
+const (
+	maxBatchChunk = 64
+	batchSizes    = 7 // 1 … 64
+)
+
+func batchUpdateSQL(n int) string {
+	var b strings.Builder
+	b.WriteString(`UPDATE frontier_urls SET state = 'done', status = v.column2, kind = v.column3,
+		article = v.column4, etag = v.column5, last_modified = v.column6,
+		digest = coalesce(v.column7, frontier_urls.digest), note = v.column8,
+		last_fetch_ms = coalesce(v.column9, frontier_urls.last_fetch_ms), next_due_ms = v.column10
+		FROM (VALUES `)
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+	}
+	b.WriteString(`) AS v WHERE frontier_urls.id = v.column1 AND frontier_urls.job_id = v.column11`)
+	return b.String()
+}
+
+func batchInsertSQL(n int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO frontier_urls (job_id, host_id, url, state, kind, depth, redirects, first_seen_ms) VALUES `)
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, 'queued', ?, ?, ?, ?)")
+	}
+	b.WriteString(` ON CONFLICT (job_id, url) DO NOTHING RETURNING id, url`)
+	return b.String()
+}
+
+// chunks splits n into power-of-two sizes of at most maxBatchChunk,
+// largest first; k is log2 of each size.
+func chunks(n int) (ks []int) {
+	for n > 0 {
+		k := batchSizes - 1
+		for 1<<k > n {
+			k--
+		}
+		ks = append(ks, k)
+		n -= 1 << k
+	}
+	return ks
 }
 
 type hostKey struct {
@@ -106,6 +160,10 @@ func (f *Frontier) prepare(ctx context.Context) error {
 			article = ?, etag = ?, last_modified = ?, digest = coalesce(?, digest), note = ?,
 			last_fetch_ms = coalesce(?, last_fetch_ms), next_due_ms = ?
 			WHERE id = ? AND job_id = ?`)
+		for k := 0; 1<<k <= maxBatchChunk; k++ {
+			f.updBatch[k] = prep(batchUpdateSQL(1 << k))
+			f.insBatch[k] = prep(batchInsertSQL(1 << k))
+		}
 		f.stmtErr = err
 	})
 	if f.stmtErr != nil {
@@ -331,6 +389,9 @@ func (f *Frontier) commitDone(batch []*doneReq) {
 	ctx := context.WithoutCancel(batch[0].ctx)
 	write := func(reqs []*doneReq) error {
 		return f.inTx(ctx, func(tx *sql.Tx) error {
+			if len(reqs) > 1 {
+				return f.writeBatch(ctx, tx, reqs)
+			}
 			insURL := tx.StmtContext(ctx, f.insURL)
 			markDone := tx.StmtContext(ctx, f.markDone)
 			for _, req := range reqs {
@@ -365,6 +426,97 @@ func (f *Frontier) commitDone(batch []*doneReq) {
 	for _, req := range batch {
 		finish(req, write([]*doneReq{req}))
 	}
+}
+
+// writeBatch writes several Done calls with one UPDATE and one INSERT per
+// chunk, rather than statements per URL. Any inconsistency fails the whole
+// batch, which commitDone then writes call by call.
+func (f *Frontier) writeBatch(ctx context.Context, tx *sql.Tx, reqs []*doneReq) error {
+	type row struct {
+		it        *crawler.Item
+		job, host int64
+	}
+	var rows []row
+	upd := make([]any, 0, 11*len(reqs))
+	insURL := tx.StmtContext(ctx, f.insURL)
+	for _, req := range reqs {
+		id, err := f.jobID(ctx, tx, req.job)
+		if err != nil {
+			return err
+		}
+		jt := &jobTx{f: f, ctx: ctx, tx: tx, job: id, newHosts: map[hostKey]hostRow{}, insURL: insURL}
+		req.newHosts = jt.newHosts
+		for i := range req.found {
+			it := &req.found[i]
+			it.Seq = 0
+			hid, err := jt.hostOf(it, "queued")
+			if err != nil {
+				return err
+			}
+			rows = append(rows, row{it, id, hid})
+		}
+		if req.o.Alias.URL != "" {
+			if err := jt.add([]crawler.Item{req.o.Alias}, "alias"); err != nil {
+				return err
+			}
+		}
+		o := req.o
+		var digest any
+		if o.Digest != 0 {
+			digest = o.Digest
+		}
+		upd = append(upd, o.Seq, o.Status, o.Kind.String(), o.Article, nullIfEmpty(o.ETag), nullIfEmpty(o.LastModified),
+			digest, nullIfEmpty(o.Note), msOrNull(o.Fetched), msOrNull(o.NextDue), id)
+	}
+	for _, k := range chunks(len(reqs)) {
+		n := 1 << k
+		res, err := tx.StmtContext(ctx, f.updBatch[k]).ExecContext(ctx, upd[:11*n]...)
+		if err != nil {
+			return err
+		}
+		if got, err := res.RowsAffected(); err != nil {
+			return err
+		} else if got != int64(n) {
+			return fmt.Errorf("%d of %d URLs to mark done are not in the frontier", int64(n)-got, n)
+		}
+		upd = upd[11*n:]
+	}
+	for _, k := range chunks(len(rows)) {
+		n := 1 << k
+		args := make([]any, 0, 7*n)
+		for _, r := range rows[:n] {
+			first := r.it.FirstSeen
+			if first.IsZero() {
+				first = time.Now()
+			}
+			args = append(args, r.job, r.host, r.it.URL, r.it.Kind.String(), r.it.Depth, r.it.Redirects, first.UnixMilli())
+		}
+		got, err := tx.StmtContext(ctx, f.insBatch[k]).QueryContext(ctx, args...)
+		if err != nil {
+			return err
+		}
+		ids := map[string]int64{}
+		for got.Next() {
+			var id int64
+			var u string
+			if err := got.Scan(&id, &u); err != nil {
+				got.Close()
+				return err
+			}
+			ids[u] = id
+		}
+		if err := got.Close(); err != nil {
+			return err
+		}
+		for _, r := range rows[:n] {
+			if id, ok := ids[r.it.URL]; ok {
+				r.it.Seq = id
+				delete(ids, r.it.URL) // a URL found twice is queued once
+			}
+		}
+		rows = rows[n:]
+	}
+	return nil
 }
 
 func (f *Frontier) doneOne(ctx context.Context, tx *sql.Tx, insURL, markDone *sql.Stmt, req *doneReq) error {
@@ -459,21 +611,26 @@ func (jt *jobTx) hostID(host string, root bool) (int64, error) {
 	return r.id, nil
 }
 
+// hostOf returns the host id of an item about to be added in state.
+func (jt *jobTx) hostOf(it *crawler.Item, state string) (int64, error) {
+	if it.URL == "" {
+		return 0, errors.New("an item has no URL")
+	}
+	host := it.Host
+	if host == "" {
+		u, err := url.Parse(it.URL)
+		if err != nil {
+			return 0, fmt.Errorf("item %q: %w", it.URL, err)
+		}
+		host = strings.ToLower(u.Host)
+	}
+	return jt.hostID(host, it.Depth == 0 && state == "queued")
+}
+
 func (jt *jobTx) add(items []crawler.Item, state string) error {
 	for i := range items {
 		it := &items[i]
-		if it.URL == "" {
-			return errors.New("an item has no URL")
-		}
-		host := it.Host
-		if host == "" {
-			u, err := url.Parse(it.URL)
-			if err != nil {
-				return fmt.Errorf("item %q: %w", it.URL, err)
-			}
-			host = strings.ToLower(u.Host)
-		}
-		hid, err := jt.hostID(host, it.Depth == 0 && state == "queued")
+		hid, err := jt.hostOf(it, state)
 		if err != nil {
 			return err
 		}

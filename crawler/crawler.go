@@ -819,8 +819,10 @@ func (r *run) attempt(h *hostState, t *task, u string, validators *Item) (resp *
 		r.stats.Retries++
 	}
 	r.mu.Unlock()
-	r.log.Debug("fetched", logURL, u, logStatus, resp.Status, logAttempt, t.attempt, logBytes, len(resp.Body),
-		logDur, resp.Duration, logErr, resp.Err)
+	if r.log.Enabled(r.bg, slog.LevelDebug) {
+		r.log.Debug("fetched", logURL, u, logStatus, resp.Status, logAttempt, t.attempt, logBytes, len(resp.Body),
+			logDur, resp.Duration, logErr, resp.Err)
+	}
 	if err != nil {
 		r.fail(fmt.Errorf("handle %s: %w", u, err))
 		return resp, v, false

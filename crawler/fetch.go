@@ -1,6 +1,7 @@
 package crawler
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -147,31 +148,36 @@ func (t *captureTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	return resp, nil
 }
 
+// readBufs holds the buffers bodies of unknown length are read into.
+var readBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 // readBody reads at most max bytes of r; truncated tells there was more.
+// The body is returned in a slice of its own size: a body of known length
+// is read straight into it, one of unknown length (chunked) through a
+// pooled buffer, so that growing it costs no garbage.
 func readBody(r io.Reader, length, max int64) (body []byte, truncated bool, err error) {
-	size := int64(512)
-	if length > 0 {
-		size = min(length, max) + 1
-	}
-	buf := make([]byte, 0, size)
 	lr := io.LimitReader(r, max+1)
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
+	if length >= 0 && length <= max {
+		// net/http never reads past the announced length.
+		buf := make([]byte, length)
+		n, err := io.ReadFull(lr, buf)
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
 		}
-		n, rerr := lr.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if rerr == io.EOF {
-			break
-		}
-		if rerr != nil {
-			return buf, false, rerr
-		}
+		return buf[:n], false, err
 	}
-	if int64(len(buf)) > max {
-		return buf[:max], true, nil
-	}
-	return buf, false, nil
+	b := readBufs.Get().(*bytes.Buffer)
+	defer func() {
+		if b.Cap() <= 4<<20 {
+			b.Reset()
+			readBufs.Put(b)
+		}
+	}()
+	_, err = b.ReadFrom(lr)
+	n := min(int64(b.Len()), max)
+	body = make([]byte, n)
+	copy(body, b.Bytes())
+	return body, int64(b.Len()) > max, err
 }
 
 // fetch makes one GET request of rawURL and returns it as a Response

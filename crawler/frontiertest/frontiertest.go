@@ -311,6 +311,15 @@ func testConcurrent(t *testing.T, f crawler.Frontier) {
 	}
 	var wg sync.WaitGroup
 	errs := make(chan error, workers)
+	// One bad outcome among them fails alone.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := f.Done(ctx, "j", crawler.Outcome{Seq: 1 << 40, URL: "http://a.test/nowhere", Status: 200},
+			[]crawler.Item{item("http://a.test/lost", "a.test", 1)}); err == nil {
+			errs <- fmt.Errorf("Done of an unknown URL succeeded")
+		}
+	}()
 	for w := range workers {
 		wg.Add(1)
 		go func() {
@@ -332,5 +341,35 @@ func testConcurrent(t *testing.T, f crawler.Frontier) {
 	}
 	if k, q := count(t, f, "j"); k != workers+per || q != per {
 		t.Errorf("Count = %d, %d; want %d, %d", k, q, workers+per, per)
+	}
+	// Again, and many at once, so that group commits form.
+	var more []crawler.Item
+	for i := range 64 {
+		more = append(more, item(fmt.Sprintf("http://a.test/m%d", i), "a.test", 1))
+	}
+	if err := f.Add(ctx, "j", more); err != nil {
+		t.Fatal(err)
+	}
+	errs = make(chan error, 2*len(more))
+	for i, m := range more {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			found := []crawler.Item{item(fmt.Sprintf("http://a.test/n%d", i%8), "b.test", 2), item(fmt.Sprintf("http://a.test/o%d", i), "a.test", 2)}
+			if err := f.Done(ctx, "j", crawler.Outcome{Seq: m.Seq, URL: m.URL, Status: 200, Kind: crawler.KindPage}, found); err != nil {
+				errs <- err
+			}
+			if found[1].Seq == 0 {
+				errs <- fmt.Errorf("a new URL found by %s was not queued", m.URL)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if k, q := count(t, f, "j"); k != workers+per+64+8+64 || q != per+8+64 {
+		t.Errorf("Count = %d, %d; want %d, %d", k, q, workers+per+64+8+64, per+8+64)
 	}
 }
