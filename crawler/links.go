@@ -32,7 +32,7 @@ type htmlDoc struct {
 }
 
 // parseHTML scans an HTML document for links: a[href], area[href],
-// link[rel=alternate] feeds, frame and iframe src, and meta refresh. Each
+// link[rel=alternate] feeds, frame, iframe and img src, and meta refresh. Each
 // distinct href is kept once, in document order. The body is tokenised,
 // not parsed into a tree, and never decoded as a whole.
 func parseHTML(body []byte) htmlDoc {
@@ -66,7 +66,7 @@ func parseHTML(body []byte) htmlDoc {
 		switch string(name) {
 		case "a", "area":
 			want = "href"
-		case "frame", "iframe":
+		case "frame", "iframe", "img":
 			want = "src"
 		case "link", "base", "meta":
 		default:
@@ -96,6 +96,8 @@ func parseHTML(body []byte) htmlDoc {
 		switch string(name) {
 		case "a", "area", "frame", "iframe":
 			add(href, KindPage)
+		case "img":
+			add(href, KindOther)
 		case "base":
 			if d.base == "" {
 				d.base = strings.TrimSpace(href)

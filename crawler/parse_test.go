@@ -21,12 +21,12 @@ func TestParseHTML(t *testing.T) {
 		<meta http-equiv="refresh" content="5; URL='/moved'">
 		<script>var s = '<a href="/in-script">';</script></head>
 		<body><a href="/a">a</a><a href="/a">again</a><A HREF=" /b ">b</A><area href="/c">
-		<iframe src="/frame"></iframe><a name="x">no href</a><a href="">empty</a></body></html>`))
+		<iframe src="/frame"></iframe><a name="x">no href</a><a href="">empty</a><img src="/i.jpg"></body></html>`))
 	var got []string
 	for _, l := range doc.links {
 		got = append(got, fmt.Sprintf("%s:%v", l.href, l.kind))
 	}
-	want := "[/feed:feed /moved:page /a:page /b:page /c:page /frame:page]"
+	want := "[/feed:feed /moved:page /a:page /b:page /c:page /frame:page /i.jpg:other]"
 	if fmt.Sprint(got) != want {
 		t.Errorf("links = %v, want %v", got, want)
 	}
