@@ -106,29 +106,129 @@ func (db *DB) Record(ctx context.Context, c *Capture, a *extract.Article) (Outco
 	if err != nil {
 		return Outcome{}, err
 	}
-	tx, err := db.write.BeginTx(ctx, nil)
+	job := &recordJob{ctx: ctx, p: p, done: make(chan struct{})}
+	db.jobMu.RLock()
+	if db.jobs == nil {
+		db.jobMu.RUnlock()
+		return Outcome{}, fmt.Errorf("record %s: archive is closed", c.URL)
+	}
+	select {
+	case db.jobs <- job:
+		db.jobMu.RUnlock()
+	case <-ctx.Done():
+		db.jobMu.RUnlock()
+		return Outcome{}, ctx.Err()
+	}
+	<-job.done // once queued, wait: the caller must learn whether it was stored
+	return job.out, job.err
+}
+
+// recordJob is one Record call waiting for the writer.
+type recordJob struct {
+	ctx  context.Context
+	p    *prepared
+	out  Outcome
+	err  error
+	done chan struct{}
+}
+
+// maxGroup bounds how many Record calls share one transaction.
+const maxGroup = 256
+
+// writeLoop commits Record calls. Calls that arrive while a transaction
+// commits are grouped into the next one (group commit), each in its own
+// savepoint so that one failing call does not undo the others; every call
+// returns only after its transaction is durable.
+func (db *DB) writeLoop(jobs <-chan *recordJob, done chan<- struct{}) {
+	defer close(done)
+	for job := range jobs {
+		group := []*recordJob{job}
+	more:
+		for len(group) < maxGroup {
+			select {
+			case j, ok := <-jobs:
+				if !ok {
+					break more
+				}
+				group = append(group, j)
+			default:
+				break more
+			}
+		}
+		db.commitGroup(group)
+		db.prepareWanted(context.Background())
+	}
+}
+
+func (db *DB) commitGroup(group []*recordJob) {
+	defer func() {
+		for _, j := range group {
+			close(j.done)
+		}
+	}()
+	var live []*recordJob
+	for _, j := range group {
+		if err := j.ctx.Err(); err != nil {
+			j.err = err
+		} else {
+			live = append(live, j)
+		}
+	}
+	if len(live) == 0 {
+		return
+	}
+	// No savepoints: FTS5 writes its pending index at each one, which
+	// would undo the point of grouping. When one call fails, the group is
+	// rolled back and each call runs in a transaction of its own.
+	if db.runGroup(live) == nil || len(live) == 1 {
+		return
+	}
+	for _, j := range live {
+		db.runGroup([]*recordJob{j})
+	}
+}
+
+// runGroup records jobs in one transaction. On failure nothing is stored,
+// every job carries an error, and the first is returned.
+func (db *DB) runGroup(jobs []*recordJob) error {
+	ctx := context.Background()
+	fail := func(err error) error {
+		for _, j := range jobs {
+			j.out = Outcome{}
+			if j.err == nil {
+				j.err = fmt.Errorf("record %s: %w", j.p.url, err)
+			}
+		}
+		return err
+	}
+	sqltx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
-		return Outcome{}, fmt.Errorf("record %s: %w", c.URL, err)
+		return fail(fmt.Errorf("begin: %w", err))
 	}
-	out, err := db.record(ctx, tx, p)
-	if err != nil {
-		tx.Rollback()
-		return Outcome{}, fmt.Errorf("record %s: %w", c.URL, err)
+	tx := db.wrap(sqltx)
+	for _, j := range jobs {
+		j.err = nil
+		if j.out, err = db.record(ctx, tx, j.p); err != nil {
+			j.err = fmt.Errorf("record %s: %w", j.p.url, err)
+			sqltx.Rollback()
+			return fail(err)
+		}
 	}
-	if err := tx.Commit(); err != nil {
-		return Outcome{}, fmt.Errorf("record %s: commit: %w", c.URL, err)
+	if err := sqltx.Commit(); err != nil {
+		return fail(fmt.Errorf("commit: %w", err))
 	}
-	return out, nil
+	return nil
 }
 
 // recordBatch records many captures in one transaction (for bulk imports
 // and for building benchmark archives).
 func (db *DB) recordBatch(ctx context.Context, cs []*Capture, as []*extract.Article) error {
-	tx, err := db.write.BeginTx(ctx, nil)
+	sqltx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
+	defer sqltx.Rollback()
+	tx := db.wrap(sqltx)
 	for i, c := range cs {
 		p, err := db.prepare(ctx, tx, c, as[i])
 		if err != nil {
@@ -138,7 +238,7 @@ func (db *DB) recordBatch(ctx context.Context, cs []*Capture, as []*extract.Arti
 			return fmt.Errorf("record %s: %w", c.URL, err)
 		}
 	}
-	return tx.Commit()
+	return sqltx.Commit()
 }
 
 // sameSite reports whether two hosts are one site (ignoring "www.").
@@ -253,7 +353,7 @@ type articleRow struct {
 	hash      []byte
 }
 
-func (db *DB) record(ctx context.Context, tx *sql.Tx, p *prepared) (Outcome, error) {
+func (db *DB) record(ctx context.Context, tx *wtx, p *prepared) (Outcome, error) {
 	c := p.c
 	urlID, err := upsertURL(ctx, tx, p.url, p.host)
 	if err != nil {
@@ -463,7 +563,7 @@ func findArticle(ctx context.Context, q queryer, urlID, keyURLID int64) (*articl
 
 // insertVersion stores p's article as the next version of art, indexes it,
 // and returns the fields changed from the previous version.
-func (db *DB) insertVersion(ctx context.Context, tx *sql.Tx, p *prepared, art *articleRow, captureID int64) ([]string, error) {
+func (db *DB) insertVersion(ctx context.Context, tx *wtx, p *prepared, art *articleRow, captureID int64) ([]string, error) {
 	var changed []string
 	if art.versionID != 0 {
 		prev, err := versionContent(ctx, tx, art.versionID)
@@ -513,7 +613,7 @@ func versionContent(ctx context.Context, q queryer, id int64) (content, error) {
 	return normalize(&a), nil
 }
 
-func upsertURL(ctx context.Context, tx *sql.Tx, u, host string) (int64, error) {
+func upsertURL(ctx context.Context, tx *wtx, u, host string) (int64, error) {
 	var id int64
 	err := tx.QueryRowContext(ctx, `INSERT INTO urls (url, host) VALUES (?, ?)
 		ON CONFLICT (url) DO UPDATE SET host = excluded.host RETURNING id`, u, host).Scan(&id)
@@ -525,7 +625,7 @@ func upsertURL(ctx context.Context, tx *sql.Tx, u, host string) (int64, error) {
 
 // upsertHeaders stores a header block once and returns its id (nil for an
 // empty block).
-func upsertHeaders(ctx context.Context, tx *sql.Tx, block string) (any, error) {
+func upsertHeaders(ctx context.Context, tx *wtx, block string) (any, error) {
 	if block == "" {
 		return nil, nil
 	}
@@ -545,7 +645,7 @@ func upsertHeaders(ctx context.Context, tx *sql.Tx, block string) (any, error) {
 // block of the URL's previous capture when the patch is shorter than the
 // block (an unchanged recapture differs mostly by its Date), else as a
 // block of its own.
-func storeResponseHeaders(ctx context.Context, tx *sql.Tx, urlID int64, block string) (id any, patch string, err error) {
+func storeResponseHeaders(ctx context.Context, tx *wtx, urlID int64, block string) (id any, patch string, err error) {
 	if block == "" {
 		return nil, "", nil
 	}
@@ -566,7 +666,7 @@ func storeResponseHeaders(ctx context.Context, tx *sql.Tx, urlID int64, block st
 	return id, "", err
 }
 
-func storePayload(ctx context.Context, tx *sql.Tx, p *payloadRow, known bool) (int64, error) {
+func storePayload(ctx context.Context, tx *wtx, p *payloadRow, known bool) (int64, error) {
 	var id int64
 	err := tx.QueryRowContext(ctx, `SELECT id FROM payloads WHERE sha256 = ?`, p.sha).Scan(&id)
 	if err == nil {

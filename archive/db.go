@@ -49,8 +49,15 @@ type DB struct {
 	read  *sql.DB // a pool of readers
 	codec *codec
 
-	mu    sync.Mutex
-	seeds map[int64][]string // run id → seeds, for "redirect to the seed root"
+	mu     sync.Mutex
+	seeds  map[int64][]string   // run id → seeds, for "redirect to the seed root"
+	locks  map[*Lock]bool       // held locks, released by Close
+	stmts  map[string]*sql.Stmt // prepared on the write connection
+	wanted map[string]bool      // statements to prepare between transactions
+
+	jobMu     sync.RWMutex
+	jobs      chan *recordJob // Record calls for the write loop; nil once closed
+	writeDone chan struct{}
 }
 
 // ErrReadOnly is returned by writes to an archive opened ReadOnly.
@@ -96,6 +103,9 @@ func (db *DB) Open(ctx context.Context) error {
 	}
 	db.codec = c
 	db.seeds = map[int64][]string{}
+	db.locks = map[*Lock]bool{}
+	db.stmts = map[string]*sql.Stmt{}
+	db.wanted = map[string]bool{}
 	if !db.ReadOnly {
 		w, err := sql.Open("sqlite", db.dsn(false))
 		if err != nil {
@@ -110,6 +120,8 @@ func (db *DB) Open(ctx context.Context) error {
 			db.Close()
 			return fmt.Errorf("open archive %s: %w", db.Path, damaged(err))
 		}
+		db.jobs, db.writeDone = make(chan *recordJob), make(chan struct{})
+		go db.writeLoop(db.jobs, db.writeDone)
 	}
 	r, err := sql.Open("sqlite", db.dsn(true))
 	if err != nil {
@@ -141,11 +153,33 @@ func damaged(err error) error {
 
 // Close releases the file. It is safe to call more than once.
 func (db *DB) Close() error {
+	db.mu.Lock()
+	held := make([]*Lock, 0, len(db.locks))
+	for l := range db.locks {
+		held = append(held, l)
+	}
+	db.mu.Unlock()
+	for _, l := range held {
+		ctx, cancel := context.WithTimeout(context.Background(), db.BusyTimeout)
+		_ = l.Release(ctx)
+		cancel()
+	}
+	db.jobMu.Lock()
+	if db.jobs != nil {
+		close(db.jobs)
+		db.jobs = nil
+		<-db.writeDone
+	}
+	db.jobMu.Unlock()
 	var errs []error
 	if db.read != nil {
 		errs = append(errs, db.read.Close())
 		db.read = nil
 	}
+	for _, s := range db.stmts {
+		s.Close()
+	}
+	db.stmts = nil
 	if db.write != nil {
 		// Fold the WAL back into the main file so that a copied archive is
 		// complete on its own.
@@ -175,7 +209,7 @@ func (db *DB) dsn(reader bool) string {
 		}
 	} else {
 		q.Add("_pragma", "journal_mode(WAL)")
-		q.Add("_pragma", "synchronous(NORMAL)")
+		q.Add("_pragma", "synchronous(FULL)") // a Record that returned survives a power cut
 		q.Set("_txlock", "immediate")
 	}
 	return "file:" + (&url.URL{Path: db.Path}).EscapedPath() + "?" + q.Encode()

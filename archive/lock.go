@@ -34,9 +34,10 @@ type Lock struct {
 	name  string
 	token string
 
-	stop chan struct{}
-	done chan struct{}
-	once sync.Once
+	stop     chan struct{}
+	done     chan struct{}
+	once     sync.Once
+	stopOnce sync.Once
 
 	mu   sync.Mutex
 	lost error // set when the heartbeat found the lock taken over
@@ -113,6 +114,9 @@ func (db *DB) AcquireLock(ctx context.Context, name string, owner LockOwner, ali
 		return nil, fmt.Errorf("acquire lock %s: %w", name, err)
 	}
 	l := &Lock{db: db, name: name, token: token, stop: make(chan struct{}), done: make(chan struct{})}
+	db.mu.Lock()
+	db.locks[l] = true
+	db.mu.Unlock()
 	go l.heartbeat()
 	return l, nil
 }
@@ -169,15 +173,24 @@ func (l *Lock) Err() error {
 }
 
 // Release stops the heartbeat and frees the lock if this holder still has
-// it. It is safe to call more than once.
+// it. It is safe to call more than once; DB.Close releases the locks still
+// held.
 func (l *Lock) Release(ctx context.Context) error {
 	var err error
 	l.once.Do(func() {
-		close(l.stop)
-		<-l.done
+		l.stopHeartbeat()
+		l.db.mu.Lock()
+		delete(l.db.locks, l)
+		l.db.mu.Unlock()
 		if _, e := l.db.write.ExecContext(ctx, `DELETE FROM locks WHERE name = ? AND token = ?`, l.name, l.token); e != nil {
 			err = fmt.Errorf("release lock %s: %w", l.name, e)
 		}
 	})
 	return err
+}
+
+// stopHeartbeat ends the heartbeat goroutine and waits for it.
+func (l *Lock) stopHeartbeat() {
+	l.stopOnce.Do(func() { close(l.stop) })
+	<-l.done
 }

@@ -75,8 +75,7 @@ func TestDB_AcquireLock_Heartbeat(t *testing.T) {
 		t.Fatalf("heartbeat not renewed: %v ago", time.Since(h.Heartbeat))
 	}
 	// Stop the heartbeat without releasing (a hung process): it goes stale.
-	close(l.stop)
-	<-l.done
+	l.stopHeartbeat()
 	time.Sleep(300 * time.Millisecond)
 	l2, err := db.AcquireLock(ctx, "job:x", LockOwner{PID: 2, Host: "h"}, nil)
 	if err != nil {

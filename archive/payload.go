@@ -100,8 +100,10 @@ func windowFor(n int) int {
 }
 
 func (c *codec) encodeDelta(raw, base []byte) ([]byte, error) {
+	// The default level: setting up a better level's tables for a large
+	// dictionary costs more than it saves on a delta.
 	enc, err := zstd.NewWriter(nil,
-		zstd.WithEncoderLevel(c.level),
+		zstd.WithEncoderLevel(zstd.SpeedDefault),
 		zstd.WithEncoderConcurrency(1),
 		zstd.WithWindowSize(windowFor(len(base)+len(raw))),
 		zstd.WithEncoderDictRaw(dictID, base))

@@ -144,6 +144,10 @@ CREATE VIRTUAL TABLE fts_trigram USING fts5(
     title, body, content='versions', content_rowid='id', tokenize='trigram');
 CREATE VIRTUAL TABLE fts_tokens USING fts5(
     title, body, content='', tokenize='porter unicode61 remove_diacritics 2', prefix='1');
+-- Every Record commit writes a small index segment; merging 16 at a time
+-- instead of 4 keeps ingest fast at little cost to queries.
+INSERT INTO fts_trigram(fts_trigram, rank) VALUES ('automerge', 16);
+INSERT INTO fts_tokens(fts_tokens, rank) VALUES ('automerge', 16);
 
 -- Named advisory locks ("one run of a job at a time across processes").
 CREATE TABLE locks (
