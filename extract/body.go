@@ -53,6 +53,7 @@ func (x *extraction) chooseContainer() {
 			if i := x.nodeIndex(n); i >= 0 {
 				x.container = i
 				x.useUnl = false
+				x.ruledBody = true
 				x.blockRange()
 				return
 			}
@@ -140,12 +141,12 @@ func (x *extraction) blockRange() {
 }
 
 var (
-	reBoilerZh  = regexp.MustCompile(`^[【\[]?\s*(?:打印|关闭|返回|收藏|分享到?|字号|字体|大\s*中\s*小|上一篇|下一篇|上一条|下一条|相关(?:新闻|阅读|链接|文章|稿件)|扫一扫|打印本页|关闭窗口|返回顶部|推荐阅读|延伸阅读|热点推荐|原标题|点击|免责声明|声明[:：]|版权(?:所有|声明)|编辑|责任编辑|责编|审核|校对|来源|稿源|作者|发布时间|发布日期|浏览次数|阅读次数|点击数|视力保护色|【?我要纠错】?)`)
-	reBoilerEn  = regexp.MustCompile(`(?i)^(?:share(?: this)?|tweet|email|print|advertisement|advert|anzeige|werbung|related(?: articles| stories| posts)?|read more|read also|see also|click here|sign up|subscribe|follow us|copyright|©|all rights reserved|newsletter|loading|tags?:|categories:|filed under|posted in|leave a (?:comment|reply)|comments?\b|photo:|image:|getty images|skip to|back to top|previous|next article|you may also like|more from|recommended|most popular|trending)`)
-	reFooter    = regexp.MustCompile(`(?i)版权所有|ICP备|ICP证|备案号|备案序号|举报电话|举报邮箱|未经(?:许可|授权|书面许可)不得|不得转载|主办单位|承办单位|技术支持[:：]|all rights reserved|copyright\s*(?:©|\(c\)|\d{4})|©\s*\d{4}`)
+	reBoilerZh    = regexp.MustCompile(`^[【\[]?\s*(?:打印|关闭|返回|收藏|分享到?|字号|字体|大\s*中\s*小|上一篇|下一篇|上一条|下一条|相关(?:新闻|阅读|链接|文章|稿件)|扫一扫|打印本页|关闭窗口|返回顶部|推荐阅读|延伸阅读|热点推荐|原标题|点击|免责声明|声明[:：]|版权(?:所有|声明)|编辑|责任编辑|责编|审核|校对|来源|稿源|作者|发布时间|发布日期|浏览次数|阅读次数|点击数|视力保护色|【?我要纠错】?)`)
+	reBoilerEn    = regexp.MustCompile(`(?i)^(?:share(?: this)?|tweet|email|print|advertisement|advert|anzeige|werbung|related(?: articles| stories| posts)?|read more|read also|see also|click here|sign up|subscribe|follow us|copyright|©|all rights reserved|newsletter|loading|tags?:|categories:|filed under|posted in|leave a (?:comment|reply)|comments?\b|photo:|image:|getty images|skip to|back to top|previous|next article|you may also like|more from|recommended|most popular|trending)`)
+	reFooter      = regexp.MustCompile(`(?i)版权所有|ICP备|ICP证|备案号|备案序号|举报电话|举报邮箱|未经(?:许可|授权|书面许可)不得|不得转载|主办单位|承办单位|技术支持[:：]|all rights reserved|copyright\s*(?:©|\(c\)|\d{4})|©\s*\d{4}`)
 	reStopSection = regexp.MustCompile(`(?i)^[【\[]?\s*(?:为你推荐|为您推荐|相关(?:新闻|阅读|文章|推荐|报道|链接|稿件)|推荐阅读|延伸阅读|热门(?:文章|推荐|新闻|排行)|猜你喜欢|更多(?:新闻|阅读|精彩)|精彩推荐|热点推荐|(?:related|more|recommended|popular|latest|top) (?:articles|stories|posts|content|news|reads)|more (?:from|on|in)\b|read (?:more|next)\b|you (?:may|might) also (?:like|enjoy)|recommended for you|most (?:read|popular|viewed)|weitere artikel|mehr zum thema|das könnte sie auch interessieren|lesen sie auch|auch interessant|ähnliche artikel|à lire aussi|lire aussi|sur le même sujet)\s*[】\]:：]?\s*$`)
-	reCaptionZh = regexp.MustCompile(`(?:摄|摄影|供图|图片来源[:：].{1,30}|图[/／].{1,20}|\(图片来源.{1,30}\)|（图片来源.{1,30}）)[)）]?\s*$|^图为|^图[：:]|^（图）`)
-	reDateLine  = regexp.MustCompile(`^(?:.{0,30}(?:时间|日期|发布|来源|作者|编辑|浏览|点击|Published|Posted|Updated|Date|Datum|By|Von)[^。.]{0,80}|[\d\s\-/:.年月日时分]+)$`)
+	reCaptionZh   = regexp.MustCompile(`(?:摄|摄影|供图|图片来源[:：].{1,30}|图[/／].{1,20}|\(图片来源.{1,30}\)|（图片来源.{1,30}）)[)）]?\s*$|^图为|^图[：:]|^（图）`)
+	reDateLine    = regexp.MustCompile(`^(?:.{0,30}(?:时间|日期|发布|来源|作者|编辑|浏览|点击|Published|Posted|Updated|Date|Datum|By|Von)[^。.]{0,80}|[\d\s\-/:.年月日时分]+)$`)
 )
 
 // collectBody gathers the article's lines from the container into the
@@ -162,6 +163,8 @@ func (x *extraction) collectBody() {
 	}
 	var lines []line
 	lastImg, lastImgBlock := -1, -1
+	var suffix []int
+	proseSoFar := 0
 	titleKey := normKey(a.Title)
 	for i := x.first; i < x.end; i++ {
 		b := &p.blocks[i]
@@ -219,20 +222,20 @@ func (x *extraction) collectBody() {
 		if b.w < 80 && len(lines) > 0 && reStopSection.MatchString(t) {
 			// "Related articles": the article is over when little running
 			// text follows; else it is an inline promotion.
-			before, after := 0, 0
-			for _, l := range lines {
-				if lb := &p.blocks[l.i]; lb.prose() {
-					before += lb.w
+			if suffix == nil {
+				// suffix[j]: running text minus linked text from line j on.
+				suffix = make([]int, x.end-x.first+1)
+				for j := x.end - 1; j >= x.first; j-- {
+					v := 0
+					if lb := &p.blocks[j]; lb.prose() && lb.linkDensity() < 0.3 {
+						v = lb.w
+					} else {
+						v = -lb.linkW
+					}
+					suffix[j-x.first] = suffix[j-x.first+1] + v
 				}
 			}
-			for j := i + 1; j < x.end; j++ {
-				if lb := &p.blocks[j]; lb.prose() && lb.linkDensity() < 0.3 {
-					after += lb.w
-				} else {
-					after -= lb.linkW
-				}
-			}
-			if after*2 < before {
+			if after := suffix[i+1-x.first]; after*2 < proseSoFar {
 				break
 			}
 			continue
@@ -244,6 +247,9 @@ func (x *extraction) collectBody() {
 			continue
 		}
 		lines = append(lines, line{i, t})
+		if b.prose() {
+			proseSoFar += b.w
+		}
 	}
 	for _, l := range lines {
 		x.bodyIdx = append(x.bodyIdx, l.i)
@@ -263,10 +269,10 @@ func (x *extraction) collectBody() {
 	}
 }
 
-// linesBetween counts text lines between two block indices.
+// linesBetween counts text lines between two block indices, up to 3.
 func (x *extraction) linesBetween(from, to int) int {
 	n := 0
-	for i := from + 1; i < to; i++ {
+	for i := from + 1; i < to && n < 3; i++ {
 		if x.p.blocks[i].kind != kindImage {
 			n++
 		}

@@ -133,7 +133,7 @@ func headerCharset(ct string) string {
 	_, params, err := mime.ParseMediaType(ct)
 	if err != nil {
 		// Be lenient with malformed headers such as "text/html;charset=gbk;".
-		if i := strings.Index(strings.ToLower(ct), "charset="); i >= 0 {
+		if i := indexFold(ct, "charset="); i >= 0 {
 			v := ct[i+len("charset="):]
 			if j := strings.IndexAny(v, "; "); j >= 0 {
 				v = v[:j]
@@ -442,4 +442,15 @@ func sniff(raw []byte, st stats) (string, string) {
 		return toValidUTF8(raw), "utf-8"
 	}
 	return bestText, bestName
+}
+
+// indexFold is strings.Index ignoring ASCII case; unlike lowering the
+// string first, it keeps byte offsets valid.
+func indexFold(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return i
+		}
+	}
+	return -1
 }

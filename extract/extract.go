@@ -86,6 +86,7 @@ type extraction struct {
 	subIdx     int
 	captionOf  map[int]int // caption block → image number
 	chinese    bool
+	ruledBody  bool // the body came from a site rule's selector
 }
 
 func (x *extraction) run() {
@@ -108,7 +109,7 @@ func (x *extraction) run() {
 	x.findDates()
 	x.findBylines()
 	x.language()
-	if !x.a.IsArticle() {
+	if !x.a.IsArticle() && !x.ruledBody {
 		x.a.Body = ""
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 	_ "time/tzdata" // zones named in rules files work on machines without a zone database
@@ -63,6 +64,8 @@ type siteFile struct {
 	} `toml:"site" yaml:"site"`
 }
 
+var reYAMLField = regexp.MustCompile(`field (\S+) not found in type .*`)
+
 // ParseRules reads a rules file, TOML (.toml) or YAML (.yaml, .yml) by the
 // file name's extension. Errors name the file, the line and the reason.
 func ParseRules(data []byte, filename string) (*Rules, error) {
@@ -86,6 +89,11 @@ func ParseRules(data []byte, filename string) (*Rules, error) {
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		dec.KnownFields(true)
 		if err := dec.Decode(&f); err != nil && err.Error() != "EOF" {
+			var te *yaml.TypeError
+			if errors.As(err, &te) && len(te.Errors) > 0 {
+				msg := reYAMLField.ReplaceAllString(te.Errors[0], `unknown key "$1" (known: host, hosts, title, published, byline, body, remove, zone)`)
+				return nil, fmt.Errorf("%s: %s", filename, msg)
+			}
 			return nil, fmt.Errorf("%s: %s", filename, strings.TrimPrefix(err.Error(), "yaml: "))
 		}
 	default:

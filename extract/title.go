@@ -240,5 +240,3 @@ func (x *extraction) isCaption(i int) bool {
 	_, ok := x.captionOf[i]
 	return ok
 }
-
-

@@ -1,0 +1,69 @@
+package extract
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestChineseCredits(t *testing.T) {
+	for _, tc := range []struct {
+		line   string
+		want   []credit
+		source string
+	}{
+		{"本报讯(记者 赵彦臻) 9月27日上午", []credit{{"赵彦臻", RoleReporter}}, ""},
+		{"本报记者 张启民 宋悦 摄", []credit{{"张启民", RolePhotographer}, {"宋悦", RolePhotographer}}, ""},
+		{"（记者 张三 李四）", []credit{{"张三", RoleReporter}, {"李四", RoleReporter}}, ""},
+		{"（记者　张三、李四　通讯员　王五）", []credit{{"张三", RoleReporter}, {"李四", RoleReporter}, {"王五", RoleCorrespondent}}, ""},
+		{"新华社记者 赵六 摄", []credit{{"赵六", RolePhotographer}}, ""},
+		{"文/孙七 图/周八", []credit{{"孙七", RoleAuthor}, {"周八", RolePhotographer}}, ""},
+		{"(文/图 刘玺东 易赛楠)", []credit{{"刘玺东", RoleAuthor}, {"易赛楠", RoleAuthor}}, ""},
+		{"责任编辑：郑十", []credit{{"郑十", RoleEditor}}, ""},
+		{"来源：新华社 作者：李在山", []credit{{"李在山", RoleAuthor}}, "新华社"},
+		{"2019-09-26 12:11来源：证券时报网作者：李在山", []credit{{"李在山", RoleAuthor}}, "证券时报网"},
+		{"本报记者罗科苏盈发自北京", []credit{{"罗科苏盈", RoleReporter}}, ""},
+		{"（姚峰 上海报道）", []credit{{"姚峰", RoleReporter}}, ""},
+		{"编辑：宪瑞 人气：1234", []credit{{"宪瑞", RoleEditor}}, ""},
+		{"记者从市教育局获悉，今年秋季开学", nil, ""},
+		{"本报记者近日走访了多家企业", nil, ""},
+		{"来源：通辽日报", nil, "通辽日报"},
+	} {
+		got, src := chineseCredits(tc.line)
+		if !reflect.DeepEqual(got, tc.want) || src != tc.source {
+			t.Errorf("chineseCredits(%q) = %v, %q; want %v, %q", tc.line, got, src, tc.want, tc.source)
+		}
+	}
+}
+
+func TestLatinNames(t *testing.T) {
+	for in, want := range map[string][]string{
+		"By Jane Doe and John Roe":                {"Jane Doe", "John Roe"},
+		"By JANE DOE, Reuters":                    {"JANE DOE", "Reuters"},
+		"Von Max Mustermann und Erika Musterfrau": {"Max Mustermann", "Erika Musterfrau"},
+		"By Jane Doe | September 28, 2021":        {"Jane Doe"},
+		"Ludwig van Beethoven":                    {"Ludwig van Beethoven"},
+		"Staff":                                   nil,
+		"https://example.com/authors/jane":        nil,
+		"Posted on September 28, 2021":            nil,
+		"this is a sentence and not a name":       nil,
+	} {
+		if got := latinNames(in); !reflect.DeepEqual(got, want) {
+			t.Errorf("latinNames(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func FuzzChineseCredits(f *testing.F) {
+	for _, s := range []string{"本报讯(记者 赵彦臻)", "本报记者 张启民 宋悦 摄", "文/孙七 图/周八", "责任编辑：郑十 来源：新华社", "记者记者记者", "（）摄"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		cs, _ := chineseCredits(s)
+		for _, c := range cs {
+			if c.name == "" || c.role == "" {
+				t.Errorf("chineseCredits(%q) gave an empty credit %+v", s, c)
+			}
+		}
+		latinNames(s)
+	})
+}
