@@ -82,6 +82,16 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		cmd = &ExportCommand{Stdout: m.Stdout, Stderr: m.Stderr}
 	case "verify":
 		cmd = &VerifyCommand{Stdout: m.Stdout, Stderr: m.Stderr}
+	case "demo":
+		cmd = &DemoCommand{Stdout: m.Stdout, Stderr: m.Stderr}
+	case "crawl":
+		cmd = &CrawlCommand{Stdout: m.Stdout, Stderr: m.Stderr}
+	case "run":
+		cmd = &RunCommand{Stdout: m.Stdout, Stderr: m.Stderr}
+	case "daemon":
+		cmd = &DaemonCommand{Stdout: m.Stdout, Stderr: m.Stderr}
+	case "portal":
+		cmd = &PortalCommand{Stdin: m.Stdin, Stdout: m.Stdout, Stderr: m.Stderr}
 	case "extract":
 		cmd = &ExtractCommand{Stdin: m.Stdin, Stdout: m.Stdout, Stderr: m.Stderr}
 	case "help", "-h", "--help", "-help":
@@ -99,6 +109,11 @@ func (m *Main) exitCode(err error) int {
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return exitOK
+	case errors.As(err, new(*exitError)):
+		fmt.Fprintln(m.Stderr, "annals:", err)
+		var ee *exitError
+		errors.As(err, &ee)
+		return ee.ExitCode()
 	case errors.Is(err, errUsage):
 		fmt.Fprintln(m.Stderr, "annals:", err)
 		return exitUsage
@@ -116,6 +131,11 @@ Usage:
 
 Commands:
   version    print the version and build information
+  demo       the whole pipeline on the bundled sample portal, in half a minute
+  crawl      crawl sites into the archive: every capture, every version
+  run        run every job of a job file once (for cron)
+  daemon     run the jobs of a job file on their schedules
+  portal     serve the bundled sample news portal, to try crawl on
   extract    print the title, times, bylines and body of HTML pages as JSON
   export     write the archived articles as CSV, JSON or JSON Lines
   verify     check the archive for damaged pages, payloads and versions
