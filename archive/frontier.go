@@ -39,7 +39,6 @@ type Frontier struct {
 	stmtErr  error
 	insURL   *sql.Stmt
 	insHost  *sql.Stmt
-	markDone *sql.Stmt
 	// Statements for group commits, for 1, 2, 4, … maxBatchChunk rows.
 	updBatch [batchSizes]*sql.Stmt
 	insBatch [batchSizes]*sql.Stmt
@@ -51,6 +50,16 @@ const (
 	maxBatchChunk = 64
 	batchSizes    = 7 // 1 … 64
 )
+
+// appendOutcome appends the values of one row of batchUpdateSQL.
+func appendOutcome(args []any, o crawler.Outcome, job int64) []any {
+	var digest any
+	if o.Digest != 0 {
+		digest = o.Digest
+	}
+	return append(args, o.Seq, o.Status, o.Kind.String(), o.Article, nullIfEmpty(o.ETag), nullIfEmpty(o.LastModified),
+		digest, nullIfEmpty(o.Note), msOrNull(o.Fetched), msOrNull(o.NextDue), job)
+}
 
 func batchUpdateSQL(n int) string {
 	var b strings.Builder
@@ -156,10 +165,6 @@ func (f *Frontier) prepare(ctx context.Context) error {
 		f.insHost = prep(`INSERT INTO frontier_hosts (job_id, host, root) VALUES (?, ?, ?)
 			ON CONFLICT (job_id, host) DO UPDATE SET root = max(root, excluded.root)
 			RETURNING id, root`)
-		f.markDone = prep(`UPDATE frontier_urls SET state = 'done', status = ?, kind = ?,
-			article = ?, etag = ?, last_modified = ?, digest = coalesce(?, digest), note = ?,
-			last_fetch_ms = coalesce(?, last_fetch_ms), next_due_ms = ?
-			WHERE id = ? AND job_id = ?`)
 		for k := 0; 1<<k <= maxBatchChunk; k++ {
 			f.updBatch[k] = prep(batchUpdateSQL(1 << k))
 			f.insBatch[k] = prep(batchInsertSQL(1 << k))
@@ -393,7 +398,7 @@ func (f *Frontier) commitDone(batch []*doneReq) {
 				return f.writeBatch(ctx, tx, reqs)
 			}
 			insURL := tx.StmtContext(ctx, f.insURL)
-			markDone := tx.StmtContext(ctx, f.markDone)
+			markDone := tx.StmtContext(ctx, f.updBatch[0])
 			for _, req := range reqs {
 				if err := f.doneOne(ctx, tx, insURL, markDone, req); err != nil {
 					return err
@@ -460,13 +465,7 @@ func (f *Frontier) writeBatch(ctx context.Context, tx *sql.Tx, reqs []*doneReq) 
 				return err
 			}
 		}
-		o := req.o
-		var digest any
-		if o.Digest != 0 {
-			digest = o.Digest
-		}
-		upd = append(upd, o.Seq, o.Status, o.Kind.String(), o.Article, nullIfEmpty(o.ETag), nullIfEmpty(o.LastModified),
-			digest, nullIfEmpty(o.Note), msOrNull(o.Fetched), msOrNull(o.NextDue), id)
+		upd = appendOutcome(upd, req.o, id)
 	}
 	for _, k := range chunks(len(reqs)) {
 		n := 1 << k
@@ -529,24 +528,17 @@ func (f *Frontier) doneOne(ctx context.Context, tx *sql.Tx, insURL, markDone *sq
 	for i := range req.found {
 		req.found[i].Seq = 0
 	}
-	o := req.o
-	var digest any
-	if o.Digest != 0 {
-		digest = o.Digest
-	}
-	res, err := markDone.ExecContext(ctx,
-		o.Status, o.Kind.String(), o.Article, nullIfEmpty(o.ETag), nullIfEmpty(o.LastModified),
-		digest, nullIfEmpty(o.Note), msOrNull(o.Fetched), msOrNull(o.NextDue), o.Seq, jt.job)
+	res, err := markDone.ExecContext(ctx, appendOutcome(nil, req.o, jt.job)...)
 	if err != nil {
 		return err
 	}
 	if n, err := res.RowsAffected(); err != nil {
 		return err
 	} else if n != 1 {
-		return fmt.Errorf("URL #%d (%s) is not in the frontier", o.Seq, o.URL)
+		return fmt.Errorf("URL #%d (%s) is not in the frontier", req.o.Seq, req.o.URL)
 	}
-	if o.Alias.URL != "" {
-		if err := jt.add([]crawler.Item{o.Alias}, "alias"); err != nil {
+	if req.o.Alias.URL != "" {
+		if err := jt.add([]crawler.Item{req.o.Alias}, "alias"); err != nil {
 			return err
 		}
 	}

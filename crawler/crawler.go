@@ -174,6 +174,17 @@ func (g *gate) nextStart() time.Time {
 	return g.last.Add(g.delay)
 }
 
+// sent moves the last start to when a request actually went out, if later
+// (a new connection takes a while to dial): the delay is kept as the
+// server sees it.
+func (g *gate) sent(t time.Time) {
+	g.mu.Lock()
+	if t.After(g.last) {
+		g.last = t
+	}
+	g.mu.Unlock()
+}
+
 // wait blocks until a request may start, and takes the slot.
 func (g *gate) wait(ctx context.Context) error {
 	for {
@@ -795,7 +806,7 @@ func (r *run) attempt(h *hostState, t *task, u string, validators *Item) (resp *
 	}
 	t.attempt++
 	ctx, cancel := context.WithTimeout(r.fetchCtx, r.cfg.Timeout)
-	resp = r.fetcher.fetch(ctx, u, validators)
+	resp = r.fetcher.fetch(ctx, u, validators, h.gate.sent)
 	cancel()
 	if !t.robots && !retryable(resp) {
 		// A failure keeps the slot until its report, which may pause

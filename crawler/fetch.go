@@ -106,6 +106,9 @@ type capture struct {
 	err        error
 	remoteAddr string
 	location   string
+	// onWire is told when the request goes out on its connection (after
+	// dialling, which may take a while).
+	onWire func(time.Time)
 }
 
 // captureTransport reads each response whole (up to maxBody) into the
@@ -124,6 +127,9 @@ func (t *captureTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	trace := &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) {
 		if info.Conn != nil {
 			remote = info.Conn.RemoteAddr().String()
+		}
+		if c.onWire != nil {
+			c.onWire(time.Now())
 		}
 	}}
 	// The request's header is the map fetch built: nobody changes it.
@@ -183,7 +189,7 @@ func readBody(r io.Reader, length, max int64) (body []byte, truncated bool, err 
 // fetch makes one GET request of rawURL and returns it as a Response
 // (without Depth, Kind and Attempt, which the caller knows). The request
 // ends at ctx's deadline or cancellation.
-func (f *fetcher) fetch(ctx context.Context, rawURL string, validators *Item) *Response {
+func (f *fetcher) fetch(ctx context.Context, rawURL string, validators *Item, onWire func(time.Time)) *Response {
 	hdr := http.Header{}
 	hdr.Set("User-Agent", f.ua)
 	hdr.Set("Accept", accept)
@@ -195,7 +201,7 @@ func (f *fetcher) fetch(ctx context.Context, rawURL string, validators *Item) *R
 			hdr.Set("If-Modified-Since", validators.LastModified)
 		}
 	}
-	capt := &capture{}
+	capt := &capture{onWire: onWire}
 	col := f.collector()
 	col.Context = context.WithValue(ctx, captureKey{}, capt)
 	r := &Response{URL: rawURL, Method: http.MethodGet, StartedAt: time.Now()}

@@ -317,7 +317,7 @@ func testConcurrent(t *testing.T, f crawler.Frontier) {
 		defer wg.Done()
 		if err := f.Done(ctx, "j", crawler.Outcome{Seq: 1 << 40, URL: "http://a.test/nowhere", Status: 200},
 			[]crawler.Item{item("http://a.test/lost", "a.test", 1)}); err == nil {
-			errs <- fmt.Errorf("Done of an unknown URL succeeded")
+			errs <- fmt.Errorf("done of an unknown URL succeeded")
 		}
 	}()
 	for w := range workers {
