@@ -53,11 +53,10 @@ func (f sizeFlag) Set(s string) error {
 // crawlFlags are the flags that set a job's crawl settings, shared by
 // crawl and demo.
 type crawlFlags struct {
-	j            *job.Job
-	allow, deny  patternList
-	revisit      string
-	rules, zone  string
-	userAgentSet bool
+	j           *job.Job
+	allow, deny patternList
+	revisit     string
+	rules, zone string
 }
 
 // register adds the crawler's flags, with the defaults of
