@@ -574,6 +574,9 @@ func (db *DB) insertVersion(ctx context.Context, tx *wtx, p *prepared, art *arti
 		if _, err := tx.ExecContext(ctx, `UPDATE versions SET superseded_ms = ? WHERE id = ?`, p.started, art.versionID); err != nil {
 			return nil, fmt.Errorf("update version: %w", err)
 		}
+		if _, err := tx.ExecContext(ctx, `UPDATE search_docs SET superseded_ms = ? WHERE version_id = ?`, p.started, art.versionID); err != nil {
+			return nil, fmt.Errorf("update version: %w", err)
+		}
 	}
 	a := p.a
 	var pub any
@@ -591,6 +594,11 @@ func (db *DB) insertVersion(ctx context.Context, tx *wtx, p *prepared, art *arti
 	}
 	art.versionID, _ = res.LastInsertId()
 	art.hash = p.hash
+	if _, err := tx.ExecContext(ctx, `INSERT INTO search_docs (version_id, article_id, site, captured_ms, published_ms)
+		SELECT ?, a.id, u.host, ?, ? FROM articles a JOIN urls u ON u.id = a.url_id WHERE a.id = ?`,
+		art.versionID, p.started, pub, art.id); err != nil {
+		return nil, fmt.Errorf("index version: %w", err)
+	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO fts_trigram (rowid, title, body) VALUES (?, ?, ?)`, art.versionID, a.Title, a.Body); err != nil {
 		return nil, fmt.Errorf("index version: %w", err)
 	}

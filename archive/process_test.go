@@ -25,7 +25,11 @@ func TestMain(m *testing.M) {
 	if role := os.Getenv("ANNALS_CHILD"); role != "" {
 		os.Exit(child(role, os.Getenv("ANNALS_DB"), os.Getenv("ANNALS_ARG")))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if benchArchives.dir != "" {
+		os.RemoveAll(benchArchives.dir)
+	}
+	os.Exit(code)
 }
 
 func child(role, path, arg string) int {

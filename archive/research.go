@@ -137,12 +137,13 @@ func (db *DB) SearchFacets(ctx context.Context, q Query, maxSites int) (Facets, 
 }
 
 // searchFrom returns the FROM clause, the WHERE condition and its
-// arguments of q, as Search builds them (versions aliased v, articles a,
-// URLs u), and the ORDER BY that ranks its hits.
+// arguments of q, as Search builds them (search_docs aliased d, versions v,
+// articles a, URLs u).
 func searchFrom(q Query) (from, where string, args []any, err error) {
-	from, conds, args := searchFilter(q)
+	conds, args, _ := searchFilter(q)
+	const rest = " JOIN versions v ON v.id = d.version_id JOIN articles a ON a.id = d.article_id JOIN urls u ON u.id = a.url_id"
 	if strings.TrimSpace(q.Text) == "" {
-		return "versions v " + from, strings.Join(conds, " AND "), args, nil
+		return "search_docs d" + rest, strings.Join(conds, " AND "), args, nil
 	}
 	node, err := parseQuery(q.Text)
 	if err != nil {
@@ -154,7 +155,7 @@ func searchFrom(q Query) (from, where string, args []any, err error) {
 		return "", "", nil, err
 	}
 	table := "fts_" + index
-	from = table + " f JOIN versions v ON v.id = f.rowid " + from
+	from = table + " f JOIN search_docs d ON d.version_id = f.rowid" + rest
 	conds = append([]string{table + " MATCH ?"}, conds...)
 	return from, strings.Join(conds, " AND "), append([]any{match}, args...), nil
 }

@@ -87,51 +87,83 @@ func (db *DB) Search(ctx context.Context, q Query) (Results, error) {
 			return Results{}, err
 		}
 	}
-	from, where, args := searchFilter(q)
+	where, args, needArticles := searchFilter(q)
+	from := ""
+	if needArticles {
+		from = "JOIN articles a ON a.id = d.article_id"
+	}
 	res := Results{Index: index}
-	var rank, order string
+	rank, order := "0.0", "d.published_ms IS NULL, d.published_ms DESC, d.version_id DESC"
 	if index != "" {
 		table := "fts_" + index
-		from = table + " f JOIN versions v ON v.id = f.rowid " + from
+		from = table + " f JOIN search_docs d ON d.version_id = f.rowid " + from
 		where = append([]string{table + " MATCH ?"}, where...)
 		args = append([]any{match}, args...)
-		rank = "bm25(" + table + ", 10.0, 1.0)"
-		order = "rank, v.id"
+		rank, order = "bm25("+table+", 10.0, 1.0)", "rank, d.version_id"
 	} else {
-		from = "versions v " + from
-		rank = "0.0"
-		order = "v.published_ms IS NULL, v.published_ms DESC, v.id DESC"
+		from = "search_docs d " + from
 	}
+	// One pass over the matches gives the page and the total; the wide
+	// rows are read for the page only.
 	w := strings.Join(where, " AND ")
-	if err := db.read.QueryRowContext(ctx, "SELECT count(*) FROM "+from+" WHERE "+w, args...).Scan(&res.Total); err != nil {
+	// (bm25 cannot be called where a window function is: hence the CTE.)
+	rows, err := db.read.QueryContext(ctx, "WITH m AS MATERIALIZED (SELECT d.version_id, d.published_ms, "+rank+" AS rank FROM "+from+
+		" WHERE "+w+") SELECT d.version_id, rank, count(*) OVER () FROM m AS d ORDER BY "+order+" LIMIT ? OFFSET ?",
+		append(args, q.Limit, q.Offset)...)
+	if err != nil {
 		return Results{}, searchError(err)
 	}
-	if res.Total == 0 || q.Offset >= res.Total {
+	var ids []string
+	ranks := map[int64]float64{}
+	var pageOrder []int64
+	for rows.Next() {
+		var id int64
+		var r float64
+		if err := rows.Scan(&id, &r, &res.Total); err != nil {
+			rows.Close()
+			return Results{}, searchError(err)
+		}
+		ids, ranks[id], pageOrder = append(ids, fmt.Sprint(id)), r, append(pageOrder, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return Results{}, searchError(err)
+	}
+	if len(ids) == 0 {
+		if q.Offset > 0 { // past the end: still say how many there are
+			if err := db.read.QueryRowContext(ctx, "SELECT count(*) FROM "+from+" WHERE "+w, args...).Scan(&res.Total); err != nil {
+				return Results{}, searchError(err)
+			}
+		}
 		return res, nil
 	}
 	stateCol := "a.state"
 	if !q.AsOf.IsZero() {
 		stateCol = stateAt(q.AsOf)
 	}
-	rows, err := db.read.QueryContext(ctx, "SELECT a.id, v.id, v.version, u.url, u.host, v.title, v.published, v.captured_ms, "+
-		stateCol+", "+rank+" AS rank FROM "+from+" WHERE "+w+" ORDER BY "+order+" LIMIT ? OFFSET ?",
-		append(args, q.Limit, q.Offset)...)
+	drows, err := db.read.QueryContext(ctx, "SELECT v.id, a.id, v.version, u.url, u.host, v.title, v.published, v.captured_ms, "+
+		stateCol+" FROM versions v JOIN articles a ON a.id = v.article_id JOIN urls u ON u.id = a.url_id WHERE v.id IN ("+
+		strings.Join(ids, ",")+")")
 	if err != nil {
 		return Results{}, searchError(err)
 	}
-	defer rows.Close()
-	for rows.Next() {
+	defer drows.Close()
+	byID := map[int64]Hit{}
+	for drows.Next() {
 		var h Hit
 		var captured int64
 		var state string
-		if err := rows.Scan(&h.ArticleID, &h.VersionID, &h.Version, &h.URL, &h.Site, &h.Title, &h.Published, &captured, &state, &h.Rank); err != nil {
+		if err := drows.Scan(&h.VersionID, &h.ArticleID, &h.Version, &h.URL, &h.Site, &h.Title, &h.Published, &captured, &state); err != nil {
 			return Results{}, searchError(err)
 		}
-		h.CapturedAt, h.State = fromMS(captured), State(state)
-		res.Hits = append(res.Hits, h)
+		h.CapturedAt, h.State, h.Rank = fromMS(captured), State(state), ranks[h.VersionID]
+		byID[h.VersionID] = h
 	}
-	if err := rows.Err(); err != nil {
+	if err := drows.Err(); err != nil {
 		return Results{}, searchError(err)
+	}
+	for _, id := range pageOrder {
+		res.Hits = append(res.Hits, byID[id])
 	}
 	if err := db.snippets(ctx, res.Hits, node, index, match, q); err != nil {
 		return Results{}, err
@@ -149,21 +181,21 @@ func stateAt(t time.Time) string {
 	return strings.ReplaceAll(stateAtSQL, ":asof", fmt.Sprint(t.UnixMilli()))
 }
 
-// searchFilter returns the joins, conditions and arguments of q's filters,
-// for a query whose versions are aliased v.
-func searchFilter(q Query) (string, []string, []any) {
-	from := "JOIN articles a ON a.id = v.article_id JOIN urls u ON u.id = a.url_id"
+// searchFilter returns the conditions and arguments of q's filters, for a
+// query whose search_docs are aliased d, and whether they need articles
+// joined as a.
+func searchFilter(q Query) ([]string, []any, bool) {
 	var where []string
 	var args []any
 	if q.AsOf.IsZero() {
-		where = append(where, "v.id = a.version_id")
+		where = append(where, "d.superseded_ms IS NULL")
 	} else {
-		where = append(where, "v.captured_ms <= ? AND (v.superseded_ms IS NULL OR v.superseded_ms > ?)")
+		where = append(where, "d.captured_ms <= ? AND (d.superseded_ms IS NULL OR d.superseded_ms > ?)")
 		args = append(args, q.AsOf.UnixMilli(), q.AsOf.UnixMilli())
 	}
 	if q.Site != "" {
 		h := strings.TrimPrefix(strings.ToLower(strings.TrimSpace(q.Site)), "www.")
-		where = append(where, "u.host IN (?, ?)")
+		where = append(where, "d.site IN (?, ?)")
 		args = append(args, h, "www."+h)
 	}
 	add := func(cond string, t time.Time) {
@@ -172,10 +204,10 @@ func searchFilter(q Query) (string, []string, []any) {
 			args = append(args, t.UnixMilli())
 		}
 	}
-	add("v.published_ms >= ?", q.PublishedFrom)
-	add("v.published_ms < ?", q.PublishedTo)
-	add("v.captured_ms >= ?", q.CapturedFrom)
-	add("v.captured_ms < ?", q.CapturedTo)
+	add("d.published_ms >= ?", q.PublishedFrom)
+	add("d.published_ms < ?", q.PublishedTo)
+	add("d.captured_ms >= ?", q.CapturedFrom)
+	add("d.captured_ms < ?", q.CapturedTo)
 	if q.State != "" {
 		if q.AsOf.IsZero() {
 			where = append(where, "a.state = ?")
@@ -184,7 +216,7 @@ func searchFilter(q Query) (string, []string, []any) {
 		}
 		args = append(args, string(q.State))
 	}
-	return from, where, args
+	return where, args, q.State != ""
 }
 
 // searchError turns an SQLite error about the search text into

@@ -134,6 +134,19 @@ CREATE TABLE versions (
 CREATE INDEX versions_published ON versions(published_ms) WHERE published_ms IS NOT NULL;
 CREATE INDEX versions_captured ON versions(captured_ms);
 
+-- What search filters on, one narrow row per version (rowid = versions.id
+-- = the full-text rowid), so that filtering thousands of matches does not
+-- read the wide versions rows.
+CREATE TABLE search_docs (
+    version_id    INTEGER PRIMARY KEY,        -- versions(id)
+    article_id    INTEGER NOT NULL,
+    site          TEXT NOT NULL,              -- host of the article's URL
+    captured_ms   INTEGER NOT NULL,
+    superseded_ms INTEGER,                    -- NULL for the latest version
+    published_ms  INTEGER
+) STRICT;
+CREATE INDEX search_docs_published ON search_docs(published_ms) WHERE superseded_ms IS NULL;
+
 -- Full text of every version, two ways. fts_trigram reads title and body
 -- from versions and answers substring queries of 3+ characters (Chinese
 -- and any script). fts_tokens is fed by archive with pre-tokenised text:
