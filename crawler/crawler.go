@@ -102,6 +102,7 @@ type run struct {
 	order     []*hostState
 	next      int // round-robin start
 	inFlight  int // tasks being worked on (fetched, handled or recorded)
+	pulls     int // reads of the frontier under way
 	reserved  int // URLs dispatched in this run, for MaxPages
 	limitHit  bool
 	hostsDown int
@@ -126,7 +127,9 @@ type hostState struct {
 	queue       []*task // read from the frontier, in order
 	retry       []*task // waiting to be tried again
 	cursor      int64
-	exhausted   bool
+	exhausted   bool // the frontier had nothing more at the last read…
+	pulling     bool // …a read is under way…
+	touched     int  // …and reports of new URLs since (see pull)
 	inFlight    int
 	gate        gate
 	robots      *robotsRules
@@ -451,7 +454,7 @@ func (r *run) loop() {
 		if !r.stopping {
 			wake = r.dispatch()
 		}
-		stopping, idle := r.stopping, r.inFlight == 0
+		stopping, idle := r.stopping, r.inFlight == 0 && r.pulls == 0
 		finished := idle && (stopping || !r.pending())
 		r.dmu.Unlock()
 		if finished {
@@ -496,6 +499,11 @@ func (r *run) report(ev event) {
 		r.dispatch()
 	}
 	r.dmu.Unlock()
+	r.poke()
+}
+
+// poke makes the loop look again.
+func (r *run) poke() {
 	select {
 	case r.kick <- struct{}{}:
 	default:
@@ -540,11 +548,8 @@ func (r *run) dispatch() (wake time.Time) {
 			soon(h.pausedUntil)
 			continue
 		}
-		if !h.exhausted && len(h.queue) < hostLowWater && !r.limitHit {
-			if err := r.pull(h); err != nil {
-				r.fail(err)
-				return
-			}
+		if !h.exhausted && !h.pulling && len(h.queue) < hostLowWater && !r.limitHit {
+			r.pull(h)
 		}
 		if len(h.queue) == 0 && len(h.retry) == 0 {
 			continue
@@ -595,18 +600,34 @@ func (r *run) dispatch() (wake time.Time) {
 	return wake
 }
 
-// pull reads the next batch of host's queue from the frontier.
-func (r *run) pull(h *hostState) error {
-	items, err := r.front.Next(r.bg, r.cfg.Job, h.name, h.cursor, hostBatch)
-	if err != nil {
-		return err
-	}
-	for _, it := range items {
-		h.queue = append(h.queue, &task{item: it})
-		h.cursor = it.Seq
-	}
-	h.exhausted = len(items) < hostBatch
-	return nil
+// pull reads the next batch of host's queue from the frontier, in the
+// background: dispatching goes on with the URLs still in memory meanwhile.
+// Called with dmu held.
+func (r *run) pull(h *hostState) {
+	h.pulling = true
+	r.pulls++
+	after, touched := h.cursor, h.touched
+	go func() {
+		items, err := r.front.Next(r.bg, r.cfg.Job, h.name, after, hostBatch)
+		r.dmu.Lock()
+		h.pulling = false
+		r.pulls--
+		if err != nil {
+			r.fail(err)
+		} else {
+			for _, it := range items {
+				h.queue = append(h.queue, &task{item: it})
+				h.cursor = it.Seq
+			}
+			// New URLs reported while reading may be past what was read.
+			h.exhausted = len(items) < hostBatch && h.touched == touched
+			if !r.stopping && r.ctx.Err() == nil {
+				r.dispatch()
+			}
+		}
+		r.dmu.Unlock()
+		r.poke()
+	}()
 }
 
 // pick takes the next task of h: a retry that is due, else the next queued
@@ -746,7 +767,9 @@ func (r *run) handleEvent(ev event) {
 		h.retry = append(h.retry, ev.t)
 	}
 	for _, name := range ev.touched {
-		r.host(name).exhausted = false
+		th := r.host(name)
+		th.exhausted = false
+		th.touched++
 	}
 }
 
