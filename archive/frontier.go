@@ -44,8 +44,9 @@ type Frontier struct {
 	insBatch [batchSizes]*sql.Stmt
 }
 
-// A group commit is written with one UPDATE and one INSERT per chunk of a
-// power-of-two size, at most maxBatchChunk rows.
+// A group commit is written with one UPDATE and one INSERT per chunk of at
+// most maxBatchChunk rows, by statements prepared for power-of-two sizes
+// and padded.
 const (
 	maxBatchChunk = 64
 	batchSizes    = 7 // 1 … 64
@@ -91,19 +92,19 @@ func batchInsertSQL(n int) string {
 	return b.String()
 }
 
-// chunks splits n into power-of-two sizes of at most maxBatchChunk,
-// largest first; k is log2 of each size.
-func chunks(n int) (ks []int) {
-	for n > 0 {
-		k := batchSizes - 1
-		for 1<<k > n {
-			k--
-		}
-		ks = append(ks, k)
-		n -= 1 << k
+// chunk takes the next chunk of n rows: n rows, at most maxBatchChunk,
+// written by the statement for 1<<k rows, the smallest that holds them
+// (the rest is padding).
+func chunk(n int) (rows, k int) {
+	rows = min(n, maxBatchChunk)
+	for 1<<k < rows {
+		k++
 	}
-	return ks
+	return rows, k
 }
+
+// padOutcome is an update row that matches no URL.
+var padOutcome = []any{int64(-1), 0, "page", false, nil, nil, nil, nil, nil, nil, int64(-1)}
 
 type hostKey struct {
 	job  int64
@@ -467,9 +468,15 @@ func (f *Frontier) writeBatch(ctx context.Context, tx *sql.Tx, reqs []*doneReq) 
 		}
 		upd = appendOutcome(upd, req.o, id)
 	}
-	for _, k := range chunks(len(reqs)) {
-		n := 1 << k
-		res, err := tx.StmtContext(ctx, f.updBatch[k]).ExecContext(ctx, upd[:11*n]...)
+	for len(upd) > 0 {
+		n, k := chunk(len(upd) / 11)
+		args := upd[: 11*n : 11*n] // appending copies, leaving upd alone
+		upd = upd[11*n:]
+		// Pad to the statement's size with rows that match no URL.
+		for i := n; i < 1<<k; i++ {
+			args = append(args, padOutcome...)
+		}
+		res, err := tx.StmtContext(ctx, f.updBatch[k]).ExecContext(ctx, args...)
 		if err != nil {
 			return err
 		}
@@ -478,12 +485,13 @@ func (f *Frontier) writeBatch(ctx context.Context, tx *sql.Tx, reqs []*doneReq) 
 		} else if got != int64(n) {
 			return fmt.Errorf("%d of %d URLs to mark done are not in the frontier", int64(n)-got, n)
 		}
-		upd = upd[11*n:]
 	}
-	for _, k := range chunks(len(rows)) {
-		n := 1 << k
-		args := make([]any, 0, 7*n)
-		for _, r := range rows[:n] {
+	for len(rows) > 0 {
+		n, k := chunk(len(rows))
+		args := make([]any, 0, 7<<k)
+		for i := range 1 << k {
+			// Pad with the last row again: its conflict does nothing.
+			r := rows[min(i, n-1)]
 			first := r.it.FirstSeen
 			if first.IsZero() {
 				first = time.Now()
