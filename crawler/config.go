@@ -47,7 +47,8 @@ type Config struct {
 	// than the backoff wins; a Retry-After longer than MaxBackoff ends the
 	// URL's tries for this run. A host whose requests keep failing is
 	// paused on the same schedule, and given up for the run after
-	// HostFailures failures in a row (its URLs stay queued for the next).
+	// HostFailures failures in a row (its URLs stay queued for the next
+	// run; the pass still ends, so the other hosts are revisited).
 	Backoff, MaxBackoff time.Duration
 	HostFailures        int
 	// MaxBody is the most bytes read of one response body; a longer body

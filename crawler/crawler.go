@@ -418,12 +418,17 @@ func (r *run) startProgress() func() {
 	return func() { close(done); wg.Wait() }
 }
 
-// drained tells that nothing is left queued for this pass.
+// drained tells that the pass is over: nothing is left queued but on hosts
+// given up in this run. Their URLs stay queued into the next pass, so that
+// a host that is down for good does not hold back revisiting the others.
 func (r *run) drained() bool {
-	if r.limitHit || r.hostsDown > 0 {
+	if r.limitHit {
 		return false
 	}
 	for _, h := range r.order {
+		if h.down {
+			continue
+		}
 		if !h.exhausted || len(h.queue) > 0 || len(h.retry) > 0 {
 			return false
 		}

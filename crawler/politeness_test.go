@@ -163,8 +163,13 @@ func TestRun_Robots(t *testing.T) {
 		if s.count("/") != 0 || s.count("/robots.txt") != 2 {
 			t.Errorf("with robots.txt answering 503: requests %v", s.requests())
 		}
-		if st.Finished || st.HostsDown != 1 || st.Queued != 1 {
+		if st.HostsDown != 1 || st.Queued != 1 {
 			t.Errorf("stats = %+v, want the host down and the seed still queued", st)
+		}
+		// The next run starts a new pass and tries the host again.
+		st = crawl(t, cfg, f, &recorder{})
+		if st.Resumed || s.count("/robots.txt") != 4 {
+			t.Errorf("next run: %+v, %d robots.txt requests; want a new pass trying the host again", st, s.count("/robots.txt"))
 		}
 	})
 }
@@ -291,7 +296,7 @@ func TestRun_HostBackedOff(t *testing.T) {
 	if pagesAsked != cfg.HostFailures {
 		t.Errorf("%d page requests to a failing host, want %d: then it is given up", pagesAsked, cfg.HostFailures)
 	}
-	if st.HostsDown != 1 || st.Finished || st.Queued < 15 {
+	if st.HostsDown != 1 || st.Queued < 15 {
 		t.Errorf("stats = %+v, want the host down and its URLs still queued", st)
 	}
 	// Failures 3 and later pause the host: the requests slow down.

@@ -89,10 +89,12 @@ type Stats struct {
 	HostsDown int // hosts given up in this run after failing again and again
 
 	// Interrupted tells that the context was cancelled; Limited that
-	// MaxPages was reached. Either leaves the pass unfinished.
+	// MaxPages was reached. Either leaves the pass unfinished, for the
+	// next run to resume.
 	Interrupted bool
 	Limited     bool
-	// Finished tells that the pass ended: nothing is left queued.
+	// Finished tells that the pass ended: nothing is left queued but the
+	// URLs of hosts given up, which stay queued into the next pass.
 	Finished bool
 }
 
