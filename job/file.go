@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -114,8 +115,9 @@ func (v *scalar) UnmarshalYAML(n *yaml.Node) error {
 // and archive paths are resolved against filename's directory.
 func Parse(data []byte, filename string) (*File, error) {
 	var (
-		raw rawFile
-		loc locator
+		raw   rawFile
+		loc   locator
+		early []error
 	)
 	switch strings.ToLower(filepath.Ext(filename)) {
 	case ".toml":
@@ -139,9 +141,8 @@ func Parse(data []byte, filename string) (*File, error) {
 				errs = append(errs, fmt.Errorf("%s:%d: unknown key %q: keys are lower case (%s)", filename, tl.anyKey(bad), bad, strings.ToLower(bad)))
 			}
 		}
-		if len(errs) > 0 {
-			return nil, errors.Join(errs...)
-		}
+		// Go on: the other problems are reported with these.
+		early = errs
 	case ".yaml", ".yml":
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		dec.KnownFields(true)
@@ -154,7 +155,7 @@ func Parse(data []byte, filename string) (*File, error) {
 	default:
 		return nil, fmt.Errorf("%s: unknown job file format: name the file .toml, .yaml or .yml", filename)
 	}
-	return build(&raw, filename, loc)
+	return build(&raw, filename, loc, early)
 }
 
 // unknownKey says what is wrong with an unknown TOML key.
@@ -244,8 +245,8 @@ func (p *problems) add(line int, format string, args ...any) {
 }
 
 // build turns the raw file into jobs, defaults applied, and checks them.
-func build(raw *rawFile, filename string, loc locator) (*File, error) {
-	p := &problems{file: filename}
+func build(raw *rawFile, filename string, loc locator, early []error) (*File, error) {
+	p := &problems{file: filename, errs: early}
 	dir := filepath.Dir(filename)
 	f := &File{Name: filename}
 	if raw.Archive != nil {
@@ -283,9 +284,24 @@ func build(raw *rawFile, filename string, loc locator) (*File, error) {
 		f.Jobs = append(f.Jobs, j)
 	}
 	if len(p.errs) > 0 {
-		return nil, errors.Join(p.errs...)
+		return nil, p.join()
 	}
 	return f, nil
+}
+
+var errLine = regexp.MustCompile(`^[^\n]*?:(\d+): `)
+
+// join returns the problems in the order of their lines.
+func (p *problems) join() error {
+	line := func(e error) int {
+		if m := errLine.FindStringSubmatch(e.Error()); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			return n
+		}
+		return 0
+	}
+	slices.SortStableFunc(p.errs, func(a, b error) int { return line(a) - line(b) })
+	return errors.Join(p.errs...)
 }
 
 // buildJob applies the defaults to job i and checks each setting.

@@ -47,7 +47,7 @@ type logOptions struct {
 
 func (o *logOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.format, "log-format", "text", "log format: text or json")
-	fs.StringVar(&o.level, "log-level", "info", "least severe level logged: debug, info, warn or error")
+	fs.StringVar(&o.level, "log-level", "info", "least severe `level` logged: debug, info, warn or error (crawl, run and demo log only warn and error on a terminal unless told)")
 }
 
 // logger builds the logger the flags ask for, writing to w.

@@ -68,7 +68,7 @@ func (c *crawlFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&j.Parallel, "parallel", j.Parallel, "requests in flight per host")
 	fs.DurationVar(&j.Timeout, "timeout", j.Timeout, "per request, until the end of the body")
 	fs.IntVar(&j.Retries, "retries", j.Retries, "retries after timeouts, connection errors, 429 and 5xx (exponential backoff, Retry-After honoured)")
-	fs.Var(sizeFlag{&j.MaxBody}, "max-body", "most bytes kept of one response (e.g. 10MiB); longer ones are cut and marked truncated")
+	fs.Var(sizeFlag{&j.MaxBody}, "max-body", "most bytes kept of one response, a `size` such as 10MiB; longer bodies are cut and marked truncated")
 	fs.IntVar(&j.Depth, "depth", j.Depth, "most links followed from a seed (0: no bound)")
 	fs.IntVar(&j.MaxPages, "max-pages", j.MaxPages, "most URLs fetched in this run (0: no bound); the next run resumes")
 	fs.Var(&c.allow, "allow", "crawl only URLs matching this `regexp` (repeatable; default: the seeds' hosts)")
