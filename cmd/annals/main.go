@@ -78,6 +78,16 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	switch name {
 	case "version", "--version", "-version":
 		cmd = &VersionCommand{Stdout: m.Stdout}
+	case "search":
+		cmd = &SearchCommand{Stdout: m.Stdout, Stderr: m.Stderr, Getenv: m.Getenv}
+	case "show":
+		cmd = &ShowCommand{Stdout: m.Stdout, Stderr: m.Stderr, Getenv: m.Getenv}
+	case "history":
+		cmd = &HistoryCommand{Stdout: m.Stdout, Stderr: m.Stderr, Getenv: m.Getenv}
+	case "diff":
+		cmd = &DiffCommand{Stdout: m.Stdout, Stderr: m.Stderr, Getenv: m.Getenv}
+	case "serve":
+		cmd = &ServeCommand{Stdout: m.Stdout, Stderr: m.Stderr, Getenv: m.Getenv}
 	case "export":
 		cmd = &ExportCommand{Stdout: m.Stdout, Stderr: m.Stderr}
 	case "verify":
@@ -137,6 +147,11 @@ Commands:
   daemon     run the jobs of a job file on their schedules
   portal     serve the bundled sample news portal, to try crawl on
   extract    print the title, times, bylines and body of HTML pages as JSON
+  search     find articles: ranked results with snippets, filters, as of a date
+  show       print an article at one version, or its raw captured bytes
+  history    list an article's versions and events (changed, gone, moved, restored)
+  diff       compare two versions of an article, field by field and paragraph by paragraph
+  serve      the research web app and JSON API over the archive (read-only)
   export     write the archived articles as CSV, JSON or JSON Lines
   verify     check the archive for damaged pages, payloads and versions
 
