@@ -394,7 +394,7 @@ type doneReq struct {
 func (f *Frontier) commitDone(batch []*doneReq) {
 	ctx := context.WithoutCancel(batch[0].ctx)
 	write := func(reqs []*doneReq) error {
-		return f.inTx(ctx, func(tx *sql.Tx) error {
+		return f.inLightTx(ctx, func(tx *sql.Tx) error {
 			if len(reqs) > 1 {
 				return f.writeBatch(ctx, tx, reqs)
 			}
@@ -726,6 +726,46 @@ func (f *Frontier) Count(ctx context.Context, job string) (known, queued int, er
 		return 0, 0, fmt.Errorf("count the frontier of job %q: %w", job, err)
 	}
 	return known, queued, nil
+}
+
+// inLightTx is inTx for Done: its commit does not wait for the disk
+// (synchronous=NORMAL for this transaction only; the connection's setting
+// is restored after). A process that dies loses nothing of it; a power
+// cut may lose the Done records written since the last commit that did
+// wait, which, the WAL being written in order, is at the latest the
+// capture the archive recorded after them: so a power cut, like a crash,
+// makes the next run fetch again at most the URLs that were under way.
+// Without it, every group commit would wait for an fsync.
+func (f *Frontier) inLightTx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
+	conn, err := f.db.write.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	var sync int
+	if err := conn.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&sync); err != nil {
+		return err
+	}
+	if sync > 1 {
+		if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = NORMAL"); err != nil {
+			return err
+		}
+		defer func() {
+			_, rerr := conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA synchronous = %d", sync))
+			if rerr != nil && err == nil {
+				err = fmt.Errorf("restore synchronous: %w", rerr)
+			}
+		}()
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
 }
 
 // inTx runs fn in one write transaction, committing when it returns nil.
