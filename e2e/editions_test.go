@@ -21,7 +21,7 @@ func TestCrawl_Editions(t *testing.T) {
 	p, base := servePortal(t, portal.Options{})
 	dir := t.TempDir()
 	db := filepath.Join(dir, "annals.db")
-	crawl := []string{"crawl", "--db", db, "--delay", "0", "--log-format", "json", base + "/"}
+	crawl := crawlArgs(db, base+"/", "--delay", "0")
 	edition1 := p.Articles()
 
 	// Run 1: edition 1.

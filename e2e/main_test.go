@@ -140,6 +140,11 @@ func mustRun(t *testing.T, dir string, args ...string) string {
 	return out
 }
 
+// crawlArgs is annals crawl of seed into db, with JSON logs and flags.
+func crawlArgs(db, seed string, flags ...string) []string {
+	return append(append([]string{"crawl", "--db", db, "--log-format", "json"}, flags...), seed)
+}
+
 // waitFor polls cond until it holds or d passes.
 func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 	t.Helper()

@@ -22,9 +22,7 @@ func TestCrawl_TwoProcesses(t *testing.T) {
 	p, base := servePortal(t, portal.Options{})
 	dir := t.TempDir()
 	db := filepath.Join(dir, "annals.db")
-	crawl := func(flags ...string) []string {
-		return append(append([]string{"crawl", "--db", db, "--log-format", "json"}, flags...), base+"/")
-	}
+	crawl := func(flags ...string) []string { return crawlArgs(db, base+"/", flags...) }
 
 	first := start(t, dir, crawl("--delay", "150ms")...)
 	waitFor(t, 30*time.Second, "the first crawl to fetch a few pages", func() bool { return len(p.Requests()) >= 6 })
@@ -95,9 +93,7 @@ func TestCrawl_StaleLock(t *testing.T) {
 	p, base := servePortal(t, portal.Options{})
 	dir := t.TempDir()
 	db := filepath.Join(dir, "annals.db")
-	crawl := func(flags ...string) []string {
-		return append(append([]string{"crawl", "--db", db, "--log-format", "json"}, flags...), base+"/")
-	}
+	crawl := func(flags ...string) []string { return crawlArgs(db, base+"/", flags...) }
 	killed := start(t, dir, crawl("--delay", "100ms")...)
 	waitFor(t, 30*time.Second, "the crawl to fetch a few pages", func() bool { return len(p.Requests()) >= 5 })
 	killed.signal(t, syscall.SIGKILL)

@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/mattn/go-runewidth"
 	"golang.org/x/term"
 
 	"github.com/annals/annals/archive"
@@ -79,16 +80,29 @@ func isTTY(w any) bool {
 type statusLine struct {
 	mu    sync.Mutex
 	w     io.Writer
+	width int // columns; 0: unknown
 	text  string
 	shown bool
 }
 
-func newStatusLine(w io.Writer) *statusLine { return &statusLine{w: w} }
+func newStatusLine(w io.Writer) *statusLine {
+	s := &statusLine{w: w}
+	if f, ok := w.(*os.File); ok {
+		if cols, _, err := term.GetSize(int(f.Fd())); err == nil && cols > 10 {
+			s.width = cols
+		}
+	}
+	return s
+}
 
-// Set replaces the line's text and repaints it.
+// Set replaces the line's text and repaints it. A line wider than the
+// terminal is cut: a wrapped line could not be repainted in place.
 func (s *statusLine) Set(text string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.width > 0 {
+		text = runewidth.Truncate(text, s.width-1, "…")
+	}
 	s.text = text
 	fmt.Fprint(s.w, "\r"+text+"\x1b[K")
 	s.shown = true

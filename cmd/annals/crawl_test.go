@@ -152,7 +152,7 @@ func TestCrawlCommand_Locked(t *testing.T) {
 	_, base := testPortal(t)
 	db := filepath.Join(t.TempDir(), "annals.db")
 	release := holdLock(t, db, "portal")
-	_, errOut, code := pipeRun(t, ctx, "crawl", "--db", db, "--job", "portal", "--delay", "0", base+"/")
+	_, errOut, code := pipeRun(t, ctx, "crawl", "--db", db, "--job", "portal", "--delay", "0", "--allow", "/en/", base+"/en/")
 	if code != exitLocked {
 		t.Fatalf("exit %d, want %d: %s", code, exitLocked, errOut)
 	}
@@ -164,7 +164,7 @@ func TestCrawlCommand_Locked(t *testing.T) {
 	// With --wait, the crawl starts once the other releases the lock.
 	time.AfterFunc(1500*time.Millisecond, release)
 	start := time.Now()
-	out, errOut, code := pipeRun(t, ctx, "crawl", "--db", db, "--job", "portal", "--delay", "0", "--wait", "1m", base+"/")
+	out, errOut, code := pipeRun(t, ctx, "crawl", "--db", db, "--job", "portal", "--delay", "0", "--wait", "1m", "--allow", "/en/", base+"/en/")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}

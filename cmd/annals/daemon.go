@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 	"time"
 
@@ -73,6 +74,9 @@ Flags:
 	if err != nil {
 		return err
 	}
+	if !slices.ContainsFunc(file.Jobs, (*job.Job).Scheduled) {
+		return usageError("no job in %s has a schedule: add schedule = \"CRON_TZ=Asia/Shanghai 0 */6 * * *\" to a job, or use 'annals run %s' from cron", path, path)
+	}
 	logger, err := lo.logger(c.Stderr)
 	if err != nil {
 		return err
@@ -101,9 +105,6 @@ Flags:
 		return err
 	}, time.Local, logger)
 	n := sched.Load(file.Jobs)
-	if n == 0 {
-		return usageError("no job in %s has a schedule: add schedule = \"CRON_TZ=Asia/Shanghai 0 */6 * * *\" to a job, or use 'annals run %s' from cron", path, path)
-	}
 	reload := c.reload
 	if reload == nil {
 		hup := make(chan os.Signal, 1)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -120,5 +121,43 @@ func TestDaemonCommand_Refusals(t *testing.T) {
 	_, errOut, code = pipeRun(t, ctx, "daemon", "--help")
 	if code != exitOK || !strings.Contains(errOut, "SIGHUP reloads") {
 		t.Errorf("help: exit %d: %s", code, errOut)
+	}
+}
+
+// TestDaemonCommand_SystemdUnit keeps examples/annals.service in step with
+// the daemon's flags: its ExecStart line, with the paths moved to a
+// temporary directory, must get as far as reading the job file.
+func TestDaemonCommand_SystemdUnit(t *testing.T) {
+	unit, err := os.ReadFile(filepath.Join("..", "..", "examples", "annals.service"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var exec []string
+	for _, line := range strings.Split(string(unit), "\n") {
+		if rest, ok := strings.CutPrefix(line, "ExecStart="); ok {
+			exec = strings.Fields(rest)
+		}
+	}
+	if len(exec) < 3 || filepath.Base(exec[0]) != "annals" || exec[1] != "daemon" {
+		t.Fatalf("ExecStart = %q", exec)
+	}
+	dir := t.TempDir()
+	jobs := writeFile(t, dir, "jobs.toml", "[[job]]\nname = \"a\"\nseeds = [\"http://127.0.0.1:1/\"]\n")
+	args := []string{"daemon"}
+	for _, a := range exec[2:] {
+		switch {
+		case strings.HasSuffix(a, ".db"):
+			a = filepath.Join(dir, "annals.db")
+		case strings.HasSuffix(a, ".toml"):
+			a = jobs
+		}
+		args = append(args, a)
+	}
+	_, errOut, code := pipeRun(t, context.Background(), args...)
+	if code != exitUsage || !strings.Contains(errOut, "no job in "+jobs+" has a schedule") {
+		t.Errorf("annals %q: exit %d: %s", args, code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "annals.db")); err == nil {
+		t.Error("a daemon with nothing to schedule created the archive")
 	}
 }
