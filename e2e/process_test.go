@@ -44,6 +44,7 @@ func TestCrawl_TwoProcesses(t *testing.T) {
 		t.Log("export during the crawl found no article yet")
 	}
 	mustRun(t, dir, "export", "--db", db, "--format", "csv", "--query", "通辽")
+	mustRun(t, dir, "search", "--db", db, "--format", "jsonl", "通辽")
 
 	// A third waits for the lock.
 	waiting := start(t, dir, crawl("--delay", "0", "--wait", "2m")...)

@@ -190,10 +190,21 @@ Flags:
 	fmt.Fprintf(out, "  %s  (the same records, one JSON object per line)\n", jsonlPath)
 
 	demoSection(out, fmt.Sprintf("Done in %s. Try next:", time.Since(started).Round(100*time.Millisecond)))
-	fmt.Fprintf(out, "  annals search --db %s 通辽          # search the archive (see the README)\n", *dbPath)
-	fmt.Fprintf(out, "  annals export --db %s --format json --versions all\n", *dbPath)
-	fmt.Fprintf(out, "  annals verify --db %s              # re-hash every stored page\n", *dbPath)
-	fmt.Fprintln(out, "  annals portal                       # serve the sample portal and crawl it yourself")
+	editedURL := ""
+	if edited.Path != "" {
+		editedURL = srv.URL() + edited.Path
+	}
+	for _, l := range [][2]string{
+		{"annals search --db " + *dbPath + " 通辽", "search the archive"},
+		{"annals history --db " + *dbPath + " " + editedURL, "an article's versions and events"},
+		{"annals diff --db " + *dbPath + " " + editedURL, "what changed, field by field"},
+		{"annals serve --db " + *dbPath, "the same in a browser, on 127.0.0.1"},
+		{"annals export --db " + *dbPath + " --format json --versions all", "every version as JSON"},
+		{"annals verify --db " + *dbPath, "re-hash every stored page"},
+		{"annals portal", "serve the sample portal and crawl it yourself"},
+	} {
+		fmt.Fprintf(out, "  # %s\n  %s\n", l[1], l[0])
+	}
 	return nil
 }
 
