@@ -114,6 +114,13 @@ func TestCrawl_StaleLock(t *testing.T) {
 	if !strings.Contains(errOut, `"resumed":true`) {
 		t.Errorf("did not resume the killed run's pass:\n%s", errOut)
 	}
+	// The killed run is on record as interrupted, not running for ever.
+	if r := readRun(t, db, 1); r.Status != archive.RunInterrupted || !strings.Contains(r.Note, "run 2 took over") {
+		t.Errorf("killed run = %s (%s), want interrupted", r.Status, r.Note)
+	}
+	if r := readRun(t, db, 2); r.Status != archive.RunCompleted {
+		t.Errorf("run 2 = %s", r.Status)
+	}
 }
 
 // TestRun_JobFiles: annals run on a good and on a bad job file.

@@ -199,3 +199,31 @@ func TestCrawlCommand_Interrupted(t *testing.T) {
 	}
 	_ = out
 }
+
+func TestCrawlCommand_ClosesDeadRuns(t *testing.T) {
+	ctx := context.Background()
+	_, base := testPortal(t)
+	path := filepath.Join(t.TempDir(), "annals.db")
+	db := archive.NewDB(path)
+	if err := db.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Runs whose processes died: one of this job, one of another job.
+	dead, _ := db.StartRun(ctx, archive.RunInfo{Job: "en", Seeds: []string{base + "/en/"}})
+	other, _ := db.StartRun(ctx, archive.RunInfo{Job: "other", Seeds: []string{base + "/"}})
+	db.Close()
+
+	_, errOut, code := pipeRun(t, ctx, "crawl", "--db", path, "--job", "en", "--delay", "0", "--allow", "/en/", base+"/en/")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if r := readRun(t, path, dead); r.Status != archive.RunInterrupted || !strings.Contains(r.Note, "run 3 took over") {
+		t.Errorf("dead run = %s (%s), want interrupted", r.Status, r.Note)
+	}
+	if r := readRun(t, path, other); r.Status != archive.RunRunning {
+		t.Errorf("another job's run = %s: it is not this job's to close", r.Status)
+	}
+	if !strings.Contains(errOut, "an earlier run of the job never finished") {
+		t.Errorf("not logged:\n%s", errOut)
+	}
+}

@@ -211,6 +211,7 @@ func (r *jobRunner) run(ctx context.Context, j *job.Job) (runResult, error) {
 	}
 	log = log.With("run", res.RunID)
 	log.Info("run started", "seeds", j.Seeds, "command", r.command)
+	r.closeDeadRuns(ctx, j.Name, res.RunID, log)
 
 	pipe := &Pipeline{DB: r.db, Extractor: extract.New(j.ExtractOptions()), RunID: res.RunID, Logger: log}
 	cfg := j.Config(r.base)
@@ -262,6 +263,34 @@ func (r *jobRunner) run(ctx context.Context, j *job.Job) (runResult, error) {
 		return res, &exitError{code: exitInterrupted, err: fmt.Errorf("job %s: run %d %w: recorded as interrupted; run the same command again to resume", j.Name, res.RunID, errInterrupted)}
 	}
 	return res, nil
+}
+
+// deadRunsLookback bounds how far back closeDeadRuns looks.
+const deadRunsLookback = 100
+
+// closeDeadRuns records as interrupted the earlier runs of the job still
+// marked running: this run holds the job's lock, so no other process is
+// running them; theirs died (a crash, kill -9, a power cut) before it could
+// record their end. This run resumes their pass.
+func (r *jobRunner) closeDeadRuns(ctx context.Context, name string, current int64, log *slog.Logger) {
+	for id := current - 1; id >= 1 && id >= current-deadRunsLookback; id-- {
+		run, err := r.db.Run(ctx, id)
+		if err != nil {
+			if !errors.Is(err, archive.ErrNotFound) {
+				log.Warn("could not read an earlier run", "earlier_run", id, "err", err)
+			}
+			continue
+		}
+		if run.Job != name || run.Status != archive.RunRunning {
+			continue
+		}
+		note := fmt.Sprintf("its process ended without recording the run's end (a crash, kill -9 or power cut); run %d took over and resumed", current)
+		if _, err := r.db.FinishRun(ctx, id, archive.RunInterrupted, note); err != nil {
+			log.Warn("could not close an earlier run left open", "earlier_run", id, "err", err)
+			continue
+		}
+		log.Warn("an earlier run of the job never finished: recorded as interrupted", "earlier_run", id, "started", run.StartedAt)
+	}
 }
 
 // runNote says what a completed run left undone.
