@@ -165,18 +165,34 @@ func benchArchive(b *testing.B, n int) (string, *corpus) {
 	benchArchives.Lock()
 	defer benchArchives.Unlock()
 	if benchArchives.paths == nil {
-		dir, err := os.MkdirTemp("", "annals-bench-")
-		if err != nil {
-			b.Fatal(err)
-		}
-		benchArchives.dir, benchArchives.paths = dir, map[int]string{}
+		benchArchives.paths = map[int]string{}
 	}
 	if p, ok := benchArchives.paths[n]; ok {
 		return p, benchArchives.c
 	}
-	p := filepath.Join(benchArchives.dir, fmt.Sprintf("%d.db", n))
+	// ANNALS_BENCH_DIR keeps built archives between runs (delete them when
+	// the schema or the generator changes); by default they are temporary.
+	dir := os.Getenv("ANNALS_BENCH_DIR")
+	if dir == "" {
+		if benchArchives.dir == "" {
+			d, err := os.MkdirTemp("", "annals-bench-")
+			if err != nil {
+				b.Fatal(err)
+			}
+			benchArchives.dir = d
+		}
+		dir = benchArchives.dir
+	}
+	p := filepath.Join(dir, fmt.Sprintf("synthetic-%d.db", n))
+	if _, err := os.Stat(p); err == nil {
+		benchArchives.paths[n], benchArchives.c = p, newCorpus(1)
+		return p, benchArchives.c
+	}
 	start := time.Now()
-	benchArchives.c = buildArchive(b, p, n)
+	benchArchives.c = buildArchive(b, p+".building", n)
+	if err := os.Rename(p+".building", p); err != nil {
+		b.Fatal(err)
+	}
 	b.Logf("built %d articles in %v", n, time.Since(start).Round(time.Second))
 	benchArchives.paths[n] = p
 	return p, benchArchives.c

@@ -196,3 +196,29 @@ func TestDB_Record_CaptureRoundTrip(t *testing.T) {
 		t.Fatalf("Payload: %q %v", b, err)
 	}
 }
+
+func TestDB_EachCapture(t *testing.T) {
+	ctx := context.Background()
+	db := newTestDB(t)
+	record(t, db, page("http://a.example.cn/1", "<p>one</p>", t0), nil)
+	record(t, db, page("http://www.b.example.cn/2", "<p>two</p>", t0.Add(time.Hour)), nil)
+	record(t, db, &Capture{URL: "http://b.example.cn/3", Err: "connection refused", StartedAt: t0.Add(2 * time.Hour)}, nil)
+	var got []string
+	err := db.EachCapture(ctx, CaptureFilter{Site: "b.example.cn", WithPayload: true}, func(c CaptureInfo, body []byte) error {
+		got = append(got, c.URL+" "+string(body)+" "+c.Err)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"http://www.b.example.cn/2 <p>two</p> ", "http://b.example.cn/3  connection refused"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	n := 0
+	stop := errors.New("stop")
+	err = db.EachCapture(ctx, CaptureFilter{Since: t0.Add(time.Minute)}, func(CaptureInfo, []byte) error { n++; return stop })
+	if !errors.Is(err, stop) || n != 1 {
+		t.Fatalf("stop: %v after %d", err, n)
+	}
+}

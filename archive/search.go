@@ -103,13 +103,19 @@ func (db *DB) Search(ctx context.Context, q Query) (Results, error) {
 	} else {
 		from = "search_docs d " + from
 	}
-	// One pass over the matches gives the page and the total; the wide
+	// The total and the page are two queries: counting needs no rank, and
+	// ranking with LIMIT keeps only a page in its sorter. (One pass with
+	// count(*) OVER () must materialise every match: slower.) The wide
 	// rows are read for the page only.
 	w := strings.Join(where, " AND ")
-	// (bm25 cannot be called where a window function is: hence the CTE.)
-	rows, err := db.read.QueryContext(ctx, "WITH m AS MATERIALIZED (SELECT d.version_id, d.published_ms, "+rank+" AS rank FROM "+from+
-		" WHERE "+w+") SELECT d.version_id, rank, count(*) OVER () FROM m AS d ORDER BY "+order+" LIMIT ? OFFSET ?",
-		append(args, q.Limit, q.Offset)...)
+	if err := db.read.QueryRowContext(ctx, "SELECT count(*) FROM "+from+" WHERE "+w, args...).Scan(&res.Total); err != nil {
+		return Results{}, searchError(err)
+	}
+	if res.Total == 0 || q.Offset >= res.Total {
+		return res, nil
+	}
+	rows, err := db.read.QueryContext(ctx, "SELECT d.version_id, "+rank+" AS rank FROM "+from+" WHERE "+w+
+		" ORDER BY "+order+" LIMIT ? OFFSET ?", append(args, q.Limit, q.Offset)...)
 	if err != nil {
 		return Results{}, searchError(err)
 	}
@@ -119,7 +125,7 @@ func (db *DB) Search(ctx context.Context, q Query) (Results, error) {
 	for rows.Next() {
 		var id int64
 		var r float64
-		if err := rows.Scan(&id, &r, &res.Total); err != nil {
+		if err := rows.Scan(&id, &r); err != nil {
 			rows.Close()
 			return Results{}, searchError(err)
 		}
@@ -130,11 +136,6 @@ func (db *DB) Search(ctx context.Context, q Query) (Results, error) {
 		return Results{}, searchError(err)
 	}
 	if len(ids) == 0 {
-		if q.Offset > 0 { // past the end: still say how many there are
-			if err := db.read.QueryRowContext(ctx, "SELECT count(*) FROM "+from+" WHERE "+w, args...).Scan(&res.Total); err != nil {
-				return Results{}, searchError(err)
-			}
-		}
 		return res, nil
 	}
 	stateCol := "a.state"
