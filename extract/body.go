@@ -30,7 +30,7 @@ func (b *block) value() float64 {
 	switch {
 	case ld > 0.5:
 		return -0.6 * float64(b.w)
-	case b.w < 300 && reFooter.MatchString(b.text):
+	case b.footer:
 		return -0.5 * float64(b.w)
 	case b.kind == kindHeading:
 		return 0
@@ -191,9 +191,10 @@ func (x *extraction) collectBody() {
 		// Captions: inside figcaption, credited photo lines, short centred
 		// lines under a picture.
 		near := lastImg >= 0 && x.linesBetween(lastImgBlock, i) <= 2
-		capt := b.caption && b.w < 300 || reCaptionZh.MatchString(t) && utf8.RuneCountInString(t) < 150 ||
+		credited := b.w < 300 && strings.ContainsAny(t, "摄图") && reCaptionZh.MatchString(t)
+		capt := b.caption && b.w < 300 || credited && utf8.RuneCountInString(t) < 150 ||
 			near && b.center && b.w < 120 && !b.prose() ||
-			near && b.center && b.w < 200 && reCaptionZh.MatchString(t)
+			near && b.center && b.w < 200 && credited
 		if capt {
 			img := lastImg
 			if img < 0 || !near {
@@ -216,7 +217,7 @@ func (x *extraction) collectBody() {
 			}
 			continue
 		}
-		if b.w < 400 && (reBoilerZh.MatchString(t) || reBoilerEn.MatchString(t) && b.w < 120) || b.w < 300 && reFooter.MatchString(t) {
+		if b.w < 400 && (reBoilerZh.MatchString(t) || reBoilerEn.MatchString(t) && b.w < 120) || b.footer {
 			continue
 		}
 		if b.w < 80 && len(lines) > 0 && reStopSection.MatchString(t) {
@@ -391,4 +392,14 @@ func (x *extraction) trimBody() {
 		sb.WriteString(p.blocks[i].text)
 	}
 	x.a.Body = sb.String()
+}
+
+// mayBeFooter is a cheap test before reFooter.
+func mayBeFooter(t string) bool {
+	for _, k := range []string{"版权", "ICP", "备案", "举报", "转载", "主办", "承办", "技术支持", "ights", "opyright", "OPYRIGHT", "©"} {
+		if strings.Contains(t, k) {
+			return true
+		}
+	}
+	return false
 }

@@ -104,6 +104,18 @@ type stats struct {
 
 func byteStats(raw []byte) stats {
 	var st stats
+	if utf8.Valid(raw) {
+		st.validUTF8 = true
+		for _, b := range raw {
+			if b >= 0x80 {
+				st.high++
+				if b >= 0xC0 {
+					st.multiUTF8++
+				}
+			}
+		}
+		return st
+	}
 	for i := 0; i < len(raw); {
 		b := raw[i]
 		if b < utf8.RuneSelf {

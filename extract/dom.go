@@ -2,7 +2,6 @@ package extract
 
 import (
 	"bytes"
-	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -93,13 +92,108 @@ var dropTags = map[atom.Atom]bool{
 	atom.Title: true, atom.Base: true, atom.Label: true,
 }
 
-// Class and id hints, in the spirit of readability and trafilatura.
+// Class and id hints, in the spirit of readability and trafilatura. They
+// are matched on every element, so they are plain substring and token
+// tests, not regular expressions.
 var (
-	reUnlikely = regexp.MustCompile(`(?i)-ad-|^ad-|^ads?$|adsbygoogle|ai2html|banner|breadcrumb|combx|comment|community|cover-wrap|disqus|extra|footer|gdpr|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|ad-break|agegate|pagination|pager|popup|yom-remote|share|sharing|newsletter|subscribe|recommend|xgxw|xgwz|xiangguan|fenxiang|pinglun|bdshare|jiathis|copyright|navbar|topbar|^nav|[-_ ]nav|crumb|cookie|consent|login|signup|toolbar|printbar|modal|outbrain|taboola|promo|hot-?news|most-?(read|popular)|trending|widget`)
-	reMaybe    = regexp.MustCompile(`(?i)and|article|body|column|content|main|shadow|text|zoom|detail|story|entry|post-?content|artic|wenzhang|zhengwen|TRS_Editor`)
-	rePositive = regexp.MustCompile(`(?i)article|body|content|entry|hentry|h-entry|main|page|post|text|blog|story|zoom|detail|TRS_Editor|neirong|zhengwen|wenzhang|cont|conter`)
-	reNegative = regexp.MustCompile(`(?i)-ad-|hidden|^hid$| hid$| hid |^hid |banner|combx|comment|com-|contact|foot|footnote|gdpr|masthead|media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags|tool|widget|caption|byline|author|dateline|time|date|source|editor|print|close|list`)
+	hintUnlikely = hints{
+		subs: []string{"-ad-", "adsbygoogle", "ai2html", "banner", "breadcrumb", "combx", "comment", "community",
+			"cover-wrap", "disqus", "extra", "footer", "gdpr", "header", "legends", "menu", "related", "remark",
+			"replies", "rss", "shoutbox", "sidebar", "skyscraper", "social", "sponsor", "supplemental", "ad-break",
+			"agegate", "pagination", "pager", "popup", "yom-remote", "share", "sharing", "newsletter", "subscribe",
+			"recommend", "xgxw", "xgwz", "xiangguan", "fenxiang", "pinglun", "bdshare", "jiathis", "copyright",
+			"navbar", "topbar", "crumb", "cookie", "consent", "login", "signup", "toolbar", "printbar", "modal",
+			"outbrain", "taboola", "promo", "hotnews", "hot-news", "mostread", "most-read", "mostpopular",
+			"most-popular", "trending", "widget", "-nav", "_nav"},
+		tokens:   []string{"ad", "ads"},
+		prefixes: []string{"ad-", "nav"},
+	}
+	hintMaybe = hints{subs: []string{"and", "article", "body", "column", "content", "main", "shadow", "text", "zoom",
+		"detail", "story", "entry", "artic", "wenzhang", "zhengwen", "trs_editor"}}
+	hintPositive = hints{subs: []string{"article", "body", "content", "entry", "hentry", "main", "page", "post", "text",
+		"blog", "story", "zoom", "detail", "trs_editor", "neirong", "zhengwen", "wenzhang", "cont"}}
+	hintNegative = hints{
+		subs: []string{"-ad-", "hidden", "banner", "combx", "comment", "com-", "contact", "foot", "gdpr", "masthead",
+			"media", "meta", "outbrain", "promo", "related", "scroll", "share", "shoutbox", "sidebar", "skyscraper",
+			"sponsor", "shopping", "tags", "tool", "widget", "caption", "byline", "author", "dateline", "time", "date",
+			"source", "editor", "print", "close", "list"},
+		tokens: []string{"hid"},
+	}
+	hintTitle  = hints{subs: []string{"title", "headline", "biaoti", "heading", "_bt"}, tokens: []string{"bt"}}
+	hintKicker = hints{subs: []string{"kicker", "overline", "yinti", "pretitle", "supertitle", "roofline", "dachzeile", "topline"}}
+	hintSub    = hints{subs: []string{"subtitle", "subhead", "sub-title", "sub_title", "futi", "fubiaoti", "standfirst"},
+		tokens: []string{"dek", "deck"}}
+	hintAuthor = hints{subs: []string{"byline", "author", "writer", "autor", "verfasser", "reporter", "journalist",
+		"creator", "contributor", "zuozhe", "jizhe"}, tokens: []string{"by"}}
+	hintDate = hints{subs: []string{"date", "time", "publish", "posted", "dateline", "datum", "fecha", "shijian",
+		"riqi", "info"}, tokens: []string{"meta"}}
 )
+
+// hintFlags are what an element's class and id say, found once per
+// distinct class string.
+type hintFlags uint16
+
+const (
+	hfUnlikely hintFlags = 1 << iota
+	hfPositive
+	hfNegative
+	hfTitle
+	hfKicker
+	hfSub
+	hfAuthor
+	hfDate
+	hfCaption
+)
+
+func classify(ci string) hintFlags {
+	var f hintFlags
+	if hintUnlikely.match(ci) && !hintMaybe.match(ci) {
+		f |= hfUnlikely
+	}
+	for _, h := range []struct {
+		h *hints
+		f hintFlags
+	}{{&hintPositive, hfPositive}, {&hintNegative, hfNegative}, {&hintTitle, hfTitle}, {&hintKicker, hfKicker},
+		{&hintSub, hfSub}, {&hintAuthor, hfAuthor}, {&hintDate, hfDate}} {
+		if h.h.match(ci) {
+			f |= h.f
+		}
+	}
+	if strings.Contains(ci, "caption") {
+		f |= hfCaption
+	}
+	return f
+}
+
+// hints match a lower-cased class and id string: any substring, any whole
+// token, any token prefix.
+type hints struct {
+	subs, tokens, prefixes []string
+}
+
+func (h *hints) match(lower string) bool {
+	for _, s := range h.subs {
+		if strings.Contains(lower, s) {
+			return true
+		}
+	}
+	if len(h.tokens)+len(h.prefixes) == 0 {
+		return false
+	}
+	for _, tok := range strings.Fields(lower) {
+		for _, t := range h.tokens {
+			if tok == t {
+				return true
+			}
+		}
+		for _, pre := range h.prefixes {
+			if strings.HasPrefix(tok, pre) {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 type elem struct {
 	n        *html.Node
@@ -131,6 +225,7 @@ type block struct {
 	caption  bool // inside figcaption or a caption-like element
 	unlikely bool // inside an unlikely element
 	pre      bool
+	footer   bool // a copyright, licence or imprint line
 	titleish bool // inside an element whose class/id says title or headline
 	kicker   bool // … says kicker or overline
 	sub      bool // … says subtitle or dek
@@ -237,15 +332,6 @@ func hidden(n *html.Node) bool {
 	return false
 }
 
-var (
-	reTitleHint  = regexp.MustCompile(`(?i)title|headline|biaoti|^bt$|_bt\b|heading`)
-	reKickerHint = regexp.MustCompile(`(?i)kicker|overline|yinti|pretitle|supertitle|roofline|dachzeile|topline`)
-	reSubHint    = regexp.MustCompile(`(?i)subtitle|subhead|sub-title|sub_title|futi|fubiaoti|\bdek\b|standfirst|\bdeck\b`)
-)
-
-var reAuthorHint = regexp.MustCompile(`(?i)byline|author|writer|autor|verfasser|reporter|journalist|creator|contributor|\bby\b|zuozhe|jizhe`)
-var reDateHint = regexp.MustCompile(`(?i)date|time|publish|posted|pubtime|pub_time|pub-time|dateline|datum|fecha|shijian|riqi|\bmeta\b|info`)
-
 type textBuilder struct {
 	sb       strings.Builder
 	w, linkW int
@@ -294,6 +380,7 @@ func buildPage(root *html.Node) *page {
 					punct: tb.punct, center: centerDepth > 0, caption: captionDepth > 0,
 					unlikely: unlikelyDepth > 0, pre: preDepth > 0,
 					titleish: titleDepth > 0, kicker: kickerDepth > 0, sub: subDepth > 0,
+					footer: tb.w < 300 && mayBeFooter(t) && reFooter.MatchString(t),
 				})
 			}
 		}
@@ -336,6 +423,7 @@ func buildPage(root *html.Node) *page {
 	}
 
 	stack := make([]frame, 0, 64)
+	cache := map[string]hintFlags{}
 	// Iterative pre/post-order traversal using the tree's own links.
 	enter := func(n *html.Node) (descend bool) {
 		switch n.Type {
@@ -434,12 +522,23 @@ func buildPage(root *html.Node) *page {
 		if id != "" {
 			ci = cls + " " + id
 		}
+		ci = strings.ToLower(ci)
 		fr := frame{n: n, elem: -1}
+		var hf hintFlags
+		if ci != "" {
+			var ok bool
+			if hf, ok = cache[ci]; !ok {
+				hf = classify(ci)
+				if len(cache) < 4096 {
+					cache[ci] = hf
+				}
+			}
+		}
 		if ci != "" && a != atom.Body && a != atom.Html {
-			if reAuthorHint.MatchString(ci) {
+			if hf&hfAuthor != 0 {
 				p.hinted = append(p.hinted, hintRef{kind: "author", node: n, block: len(p.blocks)})
 			}
-			if reDateHint.MatchString(ci) {
+			if hf&hfDate != 0 {
 				p.hinted = append(p.hinted, hintRef{kind: "date", node: n, block: len(p.blocks)})
 			}
 		}
@@ -453,7 +552,7 @@ func buildPage(root *html.Node) *page {
 			case "navigation", "complementary", "banner", "contentinfo", "menu", "menubar", "dialog", "search":
 				unl = true
 			}
-			if !unl && ci != "" && reUnlikely.MatchString(ci) && !reMaybe.MatchString(ci) {
+			if !unl && hf&hfUnlikely != 0 {
 				unl = true
 			}
 		}
@@ -464,13 +563,11 @@ func buildPage(root *html.Node) *page {
 		if blockTags[a] {
 			flush()
 			var hint int8
-			if ci != "" {
-				if rePositive.MatchString(ci) {
-					hint++
-				}
-				if reNegative.MatchString(ci) {
-					hint--
-				}
+			if hf&hfPositive != 0 {
+				hint++
+			}
+			if hf&hfNegative != 0 {
+				hint--
 			}
 			p.elems = append(p.elems, elem{n: n, parent: cur, hint: hint, unlikely: unl})
 			fr.elem = int32(len(p.elems) - 1)
@@ -486,7 +583,7 @@ func buildPage(root *html.Node) *page {
 			fr.center = true
 			centerDepth++
 		}
-		if a == atom.Figcaption || a == atom.Caption || strings.Contains(strings.ToLower(cls), "caption") {
+		if a == atom.Figcaption || a == atom.Caption || hf&hfCaption != 0 {
 			fr.caption = true
 			captionDepth++
 		}
@@ -494,18 +591,16 @@ func buildPage(root *html.Node) *page {
 			fr.pre = true
 			preDepth++
 		}
-		if ci != "" {
-			switch {
-			case reKickerHint.MatchString(ci):
-				fr.roles |= 2
-				kickerDepth++
-			case reSubHint.MatchString(ci):
-				fr.roles |= 4
-				subDepth++
-			case reTitleHint.MatchString(ci):
-				fr.roles |= 1
-				titleDepth++
-			}
+		switch {
+		case hf&hfKicker != 0:
+			fr.roles |= 2
+			kickerDepth++
+		case hf&hfSub != 0:
+			fr.roles |= 4
+			subDepth++
+		case hf&hfTitle != 0:
+			fr.roles |= 1
+			titleDepth++
 		}
 		switch a {
 		case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
