@@ -11,5 +11,20 @@
 //     charset was decided and never carries mojibake;
 //   - any input returns promptly: malformed HTML, binary bodies and huge or
 //     deeply nested pages give an error or an empty Article, never a panic,
-//     in time linear in the input size.
+//     in time linear in the input size;
+//   - an Extractor is safe for concurrent use; Rules are read-only once
+//     parsed.
+//
+// Files, one concern each:
+//   - article.go: the Article type, shared with the archive;
+//   - charset.go: Decode, the charset decision and sniffing;
+//   - dom.go: one non-recursive walk of the parsed page into lines and
+//     elements, with class/id hints and head metadata;
+//   - body.go: scoring lines and containers, the body, captions and images;
+//   - title.go: headline, kicker and subtitle;
+//   - date.go: date and time formats; meta.go: JSON-LD, dates, bylines,
+//     language;
+//   - byline.go: Chinese credit lines and Latin "By" names;
+//   - rules.go: per-site rules files (TOML, YAML);
+//   - extract.go: Options, Extractor and the order of the steps.
 package extract
