@@ -29,11 +29,11 @@ var corpusDir = flag.String("corpus", "", "directory of real pages (.html, .html
 // Chinese words (of 2-4 characters from 2,500 Han characters) and of
 // English-like words, from which articles are written.
 type corpus struct {
-	zh, en       []string
-	zhZipf       *rand.Zipf
-	enZipf       *rand.Zipf
-	rng          *rand.Rand
-	zhBy, enRank map[int][]string // words by rune length
+	zh, en []string
+	zhZipf *rand.Zipf
+	enZipf *rand.Zipf
+	rng    *rand.Rand
+	zhBy   map[int][]string // words by rune length (0: three or more)
 }
 
 func newCorpus(seed uint64) *corpus {

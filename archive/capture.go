@@ -248,6 +248,13 @@ func sameSite(a, b string) bool {
 
 func hostOf(u *url.URL) string { return strings.ToLower(u.Hostname()) }
 
+// siteHosts returns the two hosts a site filter matches: with and
+// without "www.".
+func siteHosts(site string) []any {
+	h := strings.TrimPrefix(strings.ToLower(strings.TrimSpace(site)), "www.")
+	return []any{h, "www." + h}
+}
+
 // cleanURL parses an absolute URL and drops its fragment.
 func cleanURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))

@@ -2,6 +2,7 @@ package archive
 
 import (
 	"context"
+	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"strings"
@@ -59,9 +60,8 @@ func (db *DB) Export(ctx context.Context, q ExportQuery, fn func(ExportRecord) e
 		where = append(where, "v.id = a.version_id")
 	}
 	if q.Site != "" {
-		h := strings.TrimPrefix(strings.ToLower(strings.TrimSpace(q.Site)), "www.")
 		where = append(where, "u.host IN (?, ?)")
-		args = append(args, h, "www."+h)
+		args = append(args, siteHosts(q.Site)...)
 	}
 	if !q.Since.IsZero() {
 		where = append(where, "v.captured_ms >= ?")
@@ -88,15 +88,24 @@ func (db *DB) Export(ctx context.Context, q ExportQuery, fn func(ExportRecord) e
 	if len(where) > 0 {
 		w = "WHERE " + strings.Join(where, " AND ")
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT a.id, u.url, v.version, a.state, coalesce(a.moved_to, ''), a.first_seen_ms,
-			v.captured_ms, a.last_checked_ms, v.title, v.kicker, v.subtitle, v.published, v.bylines, v.source, v.language,
-			v.body, v.changed, v.content_sha256, coalesce(p.sha256, x''), v.capture_id, coalesce(c.run_id, 0)
+	rows, err := db.read.QueryContext(ctx, `SELECT `+exportCols+`
 		FROM versions v JOIN articles a ON a.id = v.article_id JOIN urls u ON u.id = a.url_id
 		JOIN captures c ON c.id = v.capture_id LEFT JOIN payloads p ON p.id = c.payload_id
 		`+w+` ORDER BY v.article_id, v.version`, args...)
 	if err != nil {
 		return searchError(err)
 	}
+	return scanExport(rows, fn)
+}
+
+// exportCols are the columns scanExport reads, from versions v, articles
+// a, urls u, captures c and payloads p.
+const exportCols = `a.id, u.url, v.version, a.state, coalesce(a.moved_to, ''), a.first_seen_ms,
+	v.captured_ms, a.last_checked_ms, v.title, v.kicker, v.subtitle, v.published, v.bylines, v.source, v.language,
+	v.body, v.changed, v.content_sha256, coalesce(p.sha256, x''), v.capture_id, coalesce(c.run_id, 0)`
+
+// scanExport turns rows of exportCols into records for fn, and closes rows.
+func scanExport(rows *sql.Rows, fn func(ExportRecord) error) error {
 	defer rows.Close()
 	for rows.Next() {
 		var (

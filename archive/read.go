@@ -380,9 +380,8 @@ type CaptureFilter struct {
 func (db *DB) EachCapture(ctx context.Context, f CaptureFilter, fn func(CaptureInfo, []byte) error) error {
 	where, args := []string{"1=1"}, []any{}
 	if f.Site != "" {
-		h := strings.TrimPrefix(strings.ToLower(f.Site), "www.")
-		where = append(where, "(u.host = ? OR u.host = ?)")
-		args = append(args, h, "www."+h)
+		where = append(where, "u.host IN (?, ?)")
+		args = append(args, siteHosts(f.Site)...)
 	}
 	if f.RunID != 0 {
 		where = append(where, "c.run_id = ?")

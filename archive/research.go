@@ -2,7 +2,6 @@ package archive
 
 import (
 	"context"
-	"encoding/hex"
 	"fmt"
 	"strings"
 )
@@ -176,38 +175,11 @@ func (db *DB) SearchExport(ctx context.Context, q Query, fn func(ExportRecord) e
 		table := strings.Fields(from)[0]
 		order = "bm25(" + table + ", 10.0, 1.0), v.id"
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT a.id, u.url, v.version, a.state, coalesce(a.moved_to, ''), a.first_seen_ms,
-			v.captured_ms, a.last_checked_ms, v.title, v.kicker, v.subtitle, v.published, v.bylines, v.source, v.language,
-			v.body, v.changed, v.content_sha256, coalesce(p.sha256, x''), v.capture_id, coalesce(c.run_id, 0)
+	rows, err := db.read.QueryContext(ctx, `SELECT `+exportCols+`
 		FROM `+from+` JOIN captures c ON c.id = v.capture_id LEFT JOIN payloads p ON p.id = c.payload_id
 		WHERE `+where+` ORDER BY `+order, args...)
 	if err != nil {
 		return searchError(err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			r                       ExportRecord
-			state, bylines, changed string
-			first, captured, last   int64
-			csum, psum              []byte
-		)
-		if err := rows.Scan(&r.ArticleID, &r.URL, &r.Version, &state, &r.MovedTo, &first, &captured, &last, &r.Title, &r.Kicker,
-			&r.Subtitle, &r.Published, &bylines, &r.Source, &r.Language, &r.Body, &changed, &csum, &psum, &r.CaptureID, &r.RunID); err != nil {
-			return fmt.Errorf("export search: %w", err)
-		}
-		r.State, r.FirstSeen, r.CapturedAt, r.LastCheckedAt = State(state), fromMS(first), fromMS(captured), fromMS(last)
-		r.Bylines, r.Changed = parseBylines(bylines), splitChanged(changed)
-		r.ContentSHA256 = hex.EncodeToString(csum)
-		if len(psum) > 0 {
-			r.PayloadSHA256 = hex.EncodeToString(psum)
-		}
-		if err := fn(r); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return searchError(err)
-	}
-	return nil
+	return scanExport(rows, fn)
 }

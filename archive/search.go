@@ -195,9 +195,8 @@ func searchFilter(q Query) ([]string, []any, bool) {
 		args = append(args, q.AsOf.UnixMilli(), q.AsOf.UnixMilli())
 	}
 	if q.Site != "" {
-		h := strings.TrimPrefix(strings.ToLower(strings.TrimSpace(q.Site)), "www.")
 		where = append(where, "d.site IN (?, ?)")
-		args = append(args, h, "www."+h)
+		args = append(args, siteHosts(q.Site)...)
 	}
 	add := func(cond string, t time.Time) {
 		if !t.IsZero() {

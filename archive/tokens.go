@@ -19,6 +19,44 @@ func isWordRune(r rune) bool {
 	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
 }
 
+// segment walks s and hands each maximal CJK run to cjk and each word of
+// another script to word, in order; everything else separates them.
+func segment(s string, cjk func([]rune), word func(string)) {
+	var run []rune
+	flush := func() {
+		if len(run) > 0 {
+			cjk(run)
+			run = run[:0]
+		}
+	}
+	start := -1
+	for i, r := range s {
+		switch {
+		case isCJK(r):
+			if start >= 0 {
+				word(s[start:i])
+				start = -1
+			}
+			run = append(run, r)
+		case isWordRune(r):
+			flush()
+			if start < 0 {
+				start = i
+			}
+		default:
+			flush()
+			if start >= 0 {
+				word(s[start:i])
+				start = -1
+			}
+		}
+	}
+	flush()
+	if start >= 0 {
+		word(s[start:])
+	}
+}
+
 // tokenize turns text into the space-separated tokens fed to fts_tokens:
 // every CJK run c1…cn becomes its overlapping bigrams c1c2 … cn-1cn followed
 // by its last character cn alone; words of other scripts are kept as they
@@ -34,42 +72,12 @@ func tokenize(s string) string {
 		}
 		b.WriteString(tok)
 	}
-	var run []rune
-	flush := func() {
+	segment(s, func(run []rune) {
 		for i := 0; i+1 < len(run); i++ {
 			emit(string(run[i : i+2]))
 		}
-		if len(run) > 0 {
-			emit(string(run[len(run)-1]))
-		}
-		run = run[:0]
-	}
-	word := -1
-	for i, r := range s {
-		switch {
-		case isCJK(r):
-			if word >= 0 {
-				emit(s[word:i])
-				word = -1
-			}
-			run = append(run, r)
-		case isWordRune(r):
-			flush()
-			if word < 0 {
-				word = i
-			}
-		default:
-			flush()
-			if word >= 0 {
-				emit(s[word:i])
-				word = -1
-			}
-		}
-	}
-	flush()
-	if word >= 0 {
-		emit(s[word:])
-	}
+		emit(string(run[len(run)-1]))
+	}, emit)
 	return b.String()
 }
 
@@ -86,43 +94,14 @@ type qtoken struct {
 // character a prefix token, a word itself.
 func queryTokens(term string) []qtoken {
 	var toks []qtoken
-	var run []rune
-	flush := func() {
-		switch {
-		case len(run) == 1:
+	segment(term, func(run []rune) {
+		if len(run) == 1 {
 			toks = append(toks, qtoken{string(run), true})
-		case len(run) > 1:
-			for i := 0; i+1 < len(run); i++ {
-				toks = append(toks, qtoken{string(run[i : i+2]), false})
-			}
+			return
 		}
-		run = run[:0]
-	}
-	word := -1
-	for i, r := range term {
-		switch {
-		case isCJK(r):
-			if word >= 0 {
-				toks = append(toks, qtoken{term[word:i], false})
-				word = -1
-			}
-			run = append(run, r)
-		case isWordRune(r):
-			flush()
-			if word < 0 {
-				word = i
-			}
-		default:
-			flush()
-			if word >= 0 {
-				toks = append(toks, qtoken{term[word:i], false})
-				word = -1
-			}
+		for i := 0; i+1 < len(run); i++ {
+			toks = append(toks, qtoken{string(run[i : i+2]), false})
 		}
-	}
-	flush()
-	if word >= 0 {
-		toks = append(toks, qtoken{term[word:], false})
-	}
+	}, func(w string) { toks = append(toks, qtoken{w, false}) })
 	return toks
 }
