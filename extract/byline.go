@@ -239,10 +239,10 @@ func hasSurname(n string) bool {
 
 // Latin bylines: "By Jane Doe and John Roe", "Von Max Muster".
 var (
-	reByPrefix   = regexp.MustCompile(`(?i)^\s*(?:written\s+by|posted\s+by|words\s+by|story\s+by|text\s+by|by|von|par|por|di|door|av|af|autor(?:in)?:?|author:?|verfasst\s+von)\s+`)
+	reByPrefix   = regexp.MustCompile(`(?i)^\s*(?:(?:written|posted|words|story|text|reported|erstellt|geschrieben|verfasst|artikel|ein beitrag)\s+(?:by|von)|by|von|par|por|di|door|av|af|(?:autor(?:in)?|author|auteur|text|texte|interview|redaktion|bericht|from)\s*:)\s*`)
 	reNameSplit  = regexp.MustCompile(`(?i)\s*(?:,|&|;|\band\b|\bund\b|\bet\b|\by\b|\be\b|\ben\b|\bog\b|\bi\b)\s*`)
-	reNameStop   = regexp.MustCompile(`(?i)\s*(?:[|•·–—\n]|\s-\s|\bpublished\b|\bupdated\b|\bposted\b|\bon\b\s|\bat\b\s|\bveröffentlicht|\bam\b\s|\bfor\b\s|\bmin\b|\bread\b|\bfollow\b|\bemail\b|\bphoto|\bfoto|\bcorrespondent\b|\breporter\b|\beditor\b|\bstaff writer\b|\d)`)
-	reNotAPerson = regexp.MustCompile(`(?i)^(?:staff|admin|administrator|editor|editors|redaktion|team|unknown|anonymous|guest|news desk|newsroom|share|comments?|home|menu|more|about|contact|login|subscribe|the|a|an)$|https?:|www\.|@|\.com\b|\.html?\b`)
+	reNameStop   = regexp.MustCompile(`(?i)\s*(?:[|•·–—\n]|\s-\s|\bpublished\b|\bupdated\b|\bposted\b|\bon\b\s|\bat\b\s|\bveröffentlicht|\bam\b\s|\bfor\b\s|\bmin\b|\bread\b|\bfollow\b|\bemail\b|\bphoto|\bfoto|\bcorrespondent\b|\breporter\b|\beditor\b|\bstaff writer\b|\bchefredakt|\bredakt|\bjournalist|\bkorrespondent|\bressortleit|\bautor\b|\bsays\b|\bsagt\b|\d)`)
+	reNotAPerson = regexp.MustCompile(`(?i)^(?:staff|admin|administrator|editor|editors|redaktion|team|unknown|anonymous|guest|news desk|newsroom|share|comments?|home|menu|more|about|contact|login|subscribe|the|a|an)$|https?:|www\.|@|\[at\]|\.com\b|\.html?\b`)
 )
 
 // latinNames reads person names from a byline text.
@@ -269,6 +269,8 @@ func latinNames(s string) []string {
 // cleanPersonName returns s if it looks like a person's (or a pen) name.
 func cleanPersonName(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
+	s = strings.Trim(s, " -–—|,:;·•/")
+	s = reByPrefix.ReplaceAllString(s, "")
 	if s == "" || utf8.RuneCountInString(s) > 60 || reNotAPerson.MatchString(s) {
 		return ""
 	}

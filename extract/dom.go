@@ -251,7 +251,12 @@ type page struct {
 	jsonld    []string
 	times     []timeRef // <time> and itemprop date elements
 	hinted    []hintRef // elements whose class/id speak of author or date
-	relAuthor []*html.Node
+	relAuthor []nodeRef
+}
+
+type nodeRef struct {
+	node  *html.Node
+	block int // index of the first line at or after the node
 }
 
 type metaTag struct{ key, value string } // key: lower-cased name, property, itemprop or http-equiv
@@ -514,7 +519,7 @@ func buildPage(root *html.Node) *page {
 			}
 		}
 		if strings.EqualFold(attr(n, "rel"), "author") {
-			p.relAuthor = append(p.relAuthor, n)
+			p.relAuthor = append(p.relAuthor, nodeRef{n, len(p.blocks)})
 		}
 		cls := attr(n, "class")
 		id := attr(n, "id")

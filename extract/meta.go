@@ -29,6 +29,7 @@ var articleTypes = map[string]int{
 func parseJSONLD(scripts []string) ldInfo {
 	var best map[string]any
 	bestRank := 0
+	byID := map[string]map[string]any{} // objects by @id, to resolve {"@id": …} references
 	var visit func(v any, depth int)
 	visit = func(v any, depth int) {
 		if depth > 6 {
@@ -40,6 +41,9 @@ func parseJSONLD(scripts []string) ldInfo {
 				visit(e, depth+1)
 			}
 		case map[string]any:
+			if id, ok := t["@id"].(string); ok && t["name"] != nil {
+				byID[id] = t
+			}
 			rank := 0
 			for _, ty := range typesOf(t["@type"]) {
 				rank = max(rank, articleTypes[strings.ToLower(ty)])
@@ -87,6 +91,10 @@ func parseJSONLD(scripts []string) ldInfo {
 		case map[string]any:
 			if n := str(t["name"]); n != "" {
 				info.authors = append(info.authors, n)
+			} else if id, ok := t["@id"].(string); ok && byID[id] != nil {
+				if n := str(byID[id]["name"]); n != "" {
+					info.authors = append(info.authors, n)
+				}
 			}
 		}
 	}
@@ -519,10 +527,24 @@ var (
 // names someone.
 func (x *extraction) structuredAuthors() []string {
 	p := x.p
+	site := normKey(x.a.SiteName)
+	host := ""
+	if x.base != nil {
+		host = strings.ToLower(x.base.Hostname())
+	}
+	// The site's own name is no author.
+	notSite := func(n string) bool {
+		k := normKey(n)
+		return k != "" && k != site && !(len(k) > 3 && strings.Contains(strings.ReplaceAll(host, ".", ""), k)) &&
+			!(site != "" && len(k) > 3 && strings.Contains(site, k))
+	}
 	valid := func(list []string) []string {
 		var out []string
 		for _, s := range list {
 			s = cleanSpace(s)
+			if !notSite(s) {
+				continue
+			}
 			if hasCJKText(s) {
 				if cs, _ := chineseCredits(s); len(cs) > 0 {
 					for _, c := range cs {
@@ -536,7 +558,11 @@ func (x *extraction) structuredAuthors() []string {
 				}
 				continue
 			}
-			out = append(out, latinNames(s)...)
+			for _, n := range latinNames(s) {
+				if notSite(n) {
+					out = append(out, n)
+				}
+			}
 		}
 		return out
 	}
@@ -552,6 +578,14 @@ func (x *extraction) structuredAuthors() []string {
 			return names
 		}
 	}
+	// Yoast's "Written by" label and value.
+	for _, n := range []string{"1", "2"} {
+		if l := strings.ToLower(p.meta("twitter:label" + n)); reAuthorLabel.MatchString(l) {
+			if names := valid([]string{p.meta("twitter:data" + n)}); len(names) > 0 {
+				return names
+			}
+		}
+	}
 	lo, hi := x.headerZone()
 	inArea := func(blk int) bool {
 		return blk >= lo-3 && (x.end == 0 || blk <= x.end+3)
@@ -559,8 +593,10 @@ func (x *extraction) structuredAuthors() []string {
 	for _, kind := range []string{"itemprop-author", "rel", "author"} {
 		var names []string
 		if kind == "rel" {
-			for _, n := range p.relAuthor {
-				names = append(names, valid([]string{nodeText(n, 200)})...)
+			for _, r := range p.relAuthor {
+				if r.block >= lo-3 && r.block <= hi+3 {
+					names = append(names, valid([]string{nodeText(r.node, 200)})...)
+				}
 			}
 		} else {
 			for _, h := range p.hinted {
@@ -584,13 +620,30 @@ func (x *extraction) structuredAuthors() []string {
 	for i := lo; i <= hi && i < len(p.blocks); i++ {
 		t := p.blocks[i].text
 		if reByPrefix.MatchString(t) && utf8.RuneCountInString(t) < 150 {
-			if names := latinNames(t); len(names) > 0 {
+			if names := valid([]string{t}); len(names) > 0 {
 				return names
+			}
+		}
+	}
+	// A labelled credit closing the article: "Text: X", "Autor: X", "Auteur : X".
+	if n := len(x.bodyIdx); n > 0 {
+		last := x.bodyIdx[n-1]
+		for i := max(x.bodyIdx[max(0, n-3)], last-3); i < len(p.blocks) && i <= last+8; i++ {
+			t := p.blocks[i].text
+			if reLabelledAuthor.MatchString(t) && utf8.RuneCountInString(t) < 150 {
+				if names := valid([]string{t}); len(names) > 0 {
+					return names
+				}
 			}
 		}
 	}
 	return nil
 }
+
+var (
+	reAuthorLabel    = regexp.MustCompile(`(?i)written by|verfasst von|geschrieben von|^autor|^author|écrit par|escrito por|scritto da`)
+	reLabelledAuthor = regexp.MustCompile(`(?i)^\s*(?:text|texte|autor(?:in)?|author|auteur|von|by)\s*:`)
+)
 
 func dedupe(list []string) []string {
 	seen := map[string]bool{}
