@@ -201,19 +201,27 @@ func (x *extraction) findDates() {
 			set(parseStamp(v))
 		}
 	}
-	set(parseStamp(x.ld.published))
-	for _, k := range publishedMetaKeys {
-		if ok {
-			break
-		}
-		set(parseStamp(p.meta(k)))
-	}
-	// itemprop="datePublished" and <time> in the article's header.
-	for _, t := range p.times {
-		if strings.EqualFold(t.prop, "datePublished") || strings.EqualFold(t.prop, "dateCreated") {
-			set(parseStamp(t.value))
+	ldFirst := func() { set(parseStamp(x.ld.published)) }
+	metaFirst := func() {
+		for _, k := range publishedMetaKeys {
+			if ok {
+				break
+			}
+			set(parseStamp(p.meta(k)))
 		}
 	}
+	itemFirst := func() {
+		for _, t := range p.times {
+			if strings.EqualFold(t.prop, "datePublished") || strings.EqualFold(t.prop, "dateCreated") {
+				set(parseStamp(t.value))
+			}
+		}
+	}
+	// Meta tags first: JSON-LD more often carries a first-publication or a
+	// UTC time where the page shows its readers another date.
+	metaFirst()
+	ldFirst()
+	itemFirst()
 	lo, hi := x.headerZone()
 	for _, t := range p.times {
 		if t.block >= lo && t.block <= hi+1 && !strings.EqualFold(t.prop, "dateModified") {
