@@ -10,13 +10,12 @@ import (
 // stamp is a point in time as a page states it: a date, perhaps a time of
 // day, perhaps a zone.
 type stamp struct {
-	year, month, day   int
-	hour, min, sec     int
-	hasTime, hasZone   bool
-	offset             int // seconds east of UTC, when hasZone
-	raw                string
-	pos                int // byte offset of the match in the searched text
-	labelled, modified bool
+	year, month, day int
+	hour, min, sec   int
+	hasTime, hasZone bool
+	offset           int // seconds east of UTC, when hasZone
+	raw              string
+	pos              int // byte offset of the match in the searched text
 }
 
 var monthNames = map[string]int{}
@@ -61,8 +60,6 @@ var (
 	// 20210928 in URLs: /2021-09/28/, t20210928_, /20210928/
 	reURLDate = regexp.MustCompile(`(?:^|[^\d])((?:19|20)\d{2})[-/_]?(0[1-9]|1[0-2])[-/_]?(0[1-9]|[12]\d|3[01])(?:[^\d]|$)`)
 	reURLYM   = regexp.MustCompile(`/((?:19|20)\d{2})[-/_]?(0[1-9]|1[0-2])/(0[1-9]|[12]\d|3[01])/`)
-	// 9月28日 without a year
-	reMD = regexp.MustCompile(`(\d{1,2})月(\d{1,2})日`)
 )
 
 // findStamp returns the first date in free text, with its time and zone

@@ -201,7 +201,6 @@ type elem struct {
 	end      int32 // index after this element's last descendant
 	hint     int8  // +1 positive class/id, -1 negative
 	unlikely bool  // this element's class/id/role/tag marks boilerplate
-	score    float64
 }
 
 type blockKind uint8

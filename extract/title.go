@@ -139,6 +139,11 @@ func (x *extraction) findTitle() {
 	case meta != "":
 		a.Title = stripSiteName(meta, a.SiteName)
 		x.headline = x.findLine(a.Title)
+	case x.lineAboveText() >= 0:
+		// <title> names only the site: the short line heading the
+		// article's text is its headline.
+		x.headline = x.lineAboveText()
+		a.Title = p.blocks[x.headline].text
 	case doc != "":
 		a.Title = stripSiteName(doc, a.SiteName)
 		x.headline = x.findLine(a.Title)
@@ -239,4 +244,34 @@ func (x *extraction) findKickerSubtitle() {
 func (x *extraction) isCaption(i int) bool {
 	_, ok := x.captionOf[i]
 	return ok
+}
+
+// lineAboveText returns the heading-like line closest above the article's
+// first line of running text, or -1.
+func (x *extraction) lineAboveText() int {
+	p := x.p
+	if x.container < 0 {
+		return -1
+	}
+	firstProse := -1
+	for i := x.first; i < x.end; i++ {
+		if b := &p.blocks[i]; b.kind != kindImage && b.prose() && b.linkDensity() < 0.5 {
+			firstProse = i
+			break
+		}
+	}
+	for i := firstProse - 1; i >= 0 && i >= firstProse-4; i-- {
+		b := &p.blocks[i]
+		if b.kind == kindImage || b.w < 6 || b.w > 200 || b.prose() || b.linkDensity() > 0.5 {
+			continue
+		}
+		if _, ok := findStamp(b.text, false); ok {
+			continue
+		}
+		if c, _ := chineseCredits(b.text); len(c) > 0 || reByPrefix.MatchString(b.text) {
+			continue
+		}
+		return i
+	}
+	return -1
 }
