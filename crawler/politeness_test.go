@@ -72,7 +72,9 @@ func TestRun_DelayBetweenStarts(t *testing.T) {
 	if len(hits) != 14 { // robots.txt, the seed, 12 pages
 		t.Fatalf("%d requests, want 14", len(hits))
 	}
-	const tolerance = 5 * time.Millisecond
+	// The server stamps a request when its handler runs: a loaded
+	// machine may stamp one late and the next on time.
+	const tolerance = 10 * time.Millisecond
 	for i, g := range startGaps(hits) {
 		if g < cfg.Delay-tolerance {
 			t.Errorf("gap %d between request starts is %v, want at least %v", i, g, cfg.Delay)
@@ -132,7 +134,7 @@ func TestRun_Robots(t *testing.T) {
 	}
 	// Crawl-delay 0.2 s is longer than the configured delay (0): it wins.
 	for i, g := range startGaps(s.requests()) {
-		if g < 195*time.Millisecond {
+		if g < 190*time.Millisecond {
 			t.Errorf("gap %d is %v, want at least the Crawl-delay of 200ms", i, g)
 		}
 	}
@@ -234,7 +236,7 @@ func TestRun_Retries(t *testing.T) {
 		}
 	}
 	for i, g := range startGaps(dead) {
-		if min := cfg.Backoff << i / 2; g < min {
+		if min := cfg.Backoff<<i/2 - 5*time.Millisecond; g < min {
 			t.Errorf("retry %d of /dead came %v after the previous try, want at least %v", i+1, g, min)
 		}
 	}
@@ -244,7 +246,7 @@ func TestRun_Retries(t *testing.T) {
 			lim = append(lim, h)
 		}
 	}
-	if len(lim) != 2 || lim[1].At.Sub(lim[0].At) < 990*time.Millisecond {
+	if len(lim) != 2 || lim[1].At.Sub(lim[0].At) < 980*time.Millisecond {
 		t.Errorf("/limited: %d requests, want 2, a Retry-After of 1s apart: %v", len(lim), lim)
 	}
 	if st.Retries != 2+3+1 || st.Errors != 2 {
