@@ -3,6 +3,8 @@ package crawler
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"net"
@@ -252,13 +254,21 @@ func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 
 // retryable tells whether an attempt failed in a way worth trying again:
 // a timeout, a connection error, 408, 429 or a 5xx other than 501 and 505.
+// A host that does not exist, a certificate that is not trusted and a URL
+// the client cannot fetch are not.
 func retryable(r *Response) bool {
 	if r.Err != nil {
 		var dnsErr *net.DNSError
-		if errors.As(r.Err, &dnsErr) && dnsErr.IsNotFound {
+		var certErr *tls.CertificateVerificationError
+		var unknownCA x509.UnknownAuthorityError
+		var hostErr x509.HostnameError
+		switch {
+		case errors.As(r.Err, &dnsErr) && dnsErr.IsNotFound,
+			errors.As(r.Err, &certErr), errors.As(r.Err, &unknownCA), errors.As(r.Err, &hostErr),
+			strings.Contains(r.Err.Error(), "unsupported protocol scheme"):
 			return false
 		}
-		return !strings.Contains(r.Err.Error(), "x509:") && !strings.Contains(r.Err.Error(), "unsupported protocol scheme")
+		return true
 	}
 	switch s := r.Status; {
 	case s == 408 || s == 429:

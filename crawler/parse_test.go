@@ -3,11 +3,15 @@ package crawler
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
+	"crypto/x509"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
+	"syscall"
 	"testing"
 	"time"
 
@@ -254,3 +258,27 @@ func TestRedirectTargetScope(t *testing.T) {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+func TestRetryable(t *testing.T) {
+	for _, tt := range []struct {
+		r    Response
+		want bool
+	}{
+		{Response{Status: 200}, false},
+		{Response{Status: 404}, false},
+		{Response{Status: 408}, true},
+		{Response{Status: 429}, true},
+		{Response{Status: 500}, true},
+		{Response{Status: 501}, false},
+		{Response{Status: 503}, true},
+		{Response{Status: 505}, false},
+		{Response{Err: context.DeadlineExceeded}, true},
+		{Response{Err: &net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}}, true},
+		{Response{Err: &net.DNSError{Err: "no such host", Name: "x.invalid", IsNotFound: true}}, false},
+		{Response{Err: &url.Error{Op: "Get", URL: "https://x", Err: x509.UnknownAuthorityError{}}}, false},
+	} {
+		if got := retryable(&tt.r); got != tt.want {
+			t.Errorf("retryable(status %d, err %v) = %v, want %v", tt.r.Status, tt.r.Err, got, tt.want)
+		}
+	}
+}
