@@ -171,7 +171,7 @@ var (
 		"article:modified_time", "og:updated_time", "article:modified", "datemodified", "modified_time",
 		"lastmod", "last-modified", "dc.date.modified", "dcterms.modified", "updated_time", "weibo:article:update_at",
 	}
-	reDateLabel     = regexp.MustCompile(`(?i)发布时间|发表时间|发稿时间|发布日期|发表日期|发表于|发布于|刊发时间|时间[:：]|日期[:：]|published|posted|veröffentlicht|publié|publicado|pubblicato|datum`)
+	reDateLabel     = regexp.MustCompile(`(?i)发布时间|发表时间|发稿时间|发布日期|发表日期|发表于|发布于|刊发时间|时间[:：]|日期[:：]|published|posted|veröffentlicht|stand:|publié|publicado|pubblicato|datum`)
 	reModifiedLabel = regexp.MustCompile(`(?i)更新时间|修改时间|最后更新|updated|modified|aktualisiert|mis à jour|actualizado`)
 )
 
@@ -284,6 +284,10 @@ func (x *extraction) findDates() {
 		case (d == 1 || d == -1) && pub.hasZone && pub.offset == 0 && !textSt.hasZone:
 			// A UTC timestamp against the date the page shows its readers:
 			// the page's own date is the one in its local time.
+			pub = textSt
+		case d > 0 && x.shownAsModified(textSt):
+			// The page shows its readers the date it was last changed as
+			// its date ("Stand: …"): that is the date it stands by.
 			pub = textSt
 		}
 	}
@@ -769,4 +773,26 @@ func prefixRunes(s string, n int) string {
 		n--
 	}
 	return s
+}
+
+// shownAsModified reports whether st is the day the page's structured data
+// say it was modified.
+func (x *extraction) shownAsModified(st stamp) bool {
+	p := x.p
+	for _, v := range append([]string{x.ld.modified}, metaValues(p, modifiedMetaKeys)...) {
+		if m, ok := parseStamp(v); ok && dayDiff(m, st) == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func metaValues(p *page, keys []string) []string {
+	var out []string
+	for _, k := range keys {
+		if v := p.meta(k); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
