@@ -101,6 +101,9 @@ func (x *extraction) findTitle() {
 			m = 10
 		case contains(partKeys, k):
 			m = 9
+			if x.container >= 0 && (i < x.first-8 || i >= x.end) {
+				m = 5 // a part of <title> far from the article: the site's name
+			}
 		case dk != "" && len(k)*10 >= len(dk)*4 && (strings.HasPrefix(dk, k) || strings.HasSuffix(dk, k)):
 			m = 8
 		case mk != "" && len(k)*10 >= len(mk)*4 && (strings.HasPrefix(mk, k) || strings.HasSuffix(mk, k)):
