@@ -205,8 +205,8 @@ const recordsPerOp = 1000
 // BenchmarkIngest records article versions, each Record a durable
 // transaction: new articles from one caller and from four concurrent
 // callers (as a crawler's workers call it; their calls share commits),
-// new versions of known articles, and unchanged recaptures as the
-// baseline.
+// new versions of known articles (one paragraph corrected, the page stored
+// as a delta), and unchanged recaptures as the baseline.
 func BenchmarkIngest(b *testing.B) {
 	ctx := context.Background()
 	for _, bc := range []struct {
@@ -231,8 +231,13 @@ func BenchmarkIngest(b *testing.B) {
 				switch bc.kind {
 				case "new":
 					work[i] = known + i
-				case "changed": // new content at a known URL
-					caps[known+i].URL = caps[i%known].URL
+				case "changed": // a known article corrected: one paragraph edited
+					k := i % known
+					a := *arts[k]
+					a.Body = fmt.Sprintf("更正%d：%s", i, a.Body)
+					cp := *caps[k]
+					cp.Body = []byte(strings.Replace(string(cp.Body), "<p>", fmt.Sprintf("<p>更正%d：", i), 1))
+					caps[known+i], arts[known+i] = &cp, &a
 					work[i] = known + i
 				case "unchanged":
 					work[i] = i % known
