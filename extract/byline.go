@@ -241,8 +241,8 @@ func hasSurname(n string) bool {
 var (
 	reByPrefix   = regexp.MustCompile(`(?i)^\s*(?:(?:written|posted|words|story|text|reported|erstellt|geschrieben|verfasst|artikel|ein beitrag)\s+(?:by|von)|by|von|par|por|di|door|av|af|(?:autor(?:in)?|author|auteur|text|texte|interview|redaktion|bericht|from)\s*:)\s*`)
 	reNameSplit  = regexp.MustCompile(`(?i)\s*(?:,|&|;|\band\b|\bund\b|\bet\b|\by\b|\be\b|\ben\b|\bog\b|\bi\b)\s*`)
-	reNameStop   = regexp.MustCompile(`(?i)\s*(?:[|•·–—\n]|\s-\s|\bpublished\b|\bupdated\b|\bposted\b|\bon\b\s|\bat\b\s|\bveröffentlicht|\bam\b\s|\bfor\b\s|\bmin\b|\bread\b|\bfollow\b|\bemail\b|\bphoto|\bfoto|\bcorrespondent\b|\breporter\b|\beditor\b|\bstaff writer\b|\bchefredakt|\bredakt|\bjournalist|\bkorrespondent|\bressortleit|\bautor\b|\bsays\b|\bsagt\b|\d)`)
-	reNotAPerson = regexp.MustCompile(`(?i)^(?:staff|admin|administrator|editor|editors|redaktion|team|unknown|anonymous|guest|news desk|newsroom|share|comments?|home|menu|more|about|contact|login|subscribe|the|a|an)$|https?:|www\.|@|\[at\]|\.com\b|\.html?\b`)
+	reNameStop   = regexp.MustCompile(`(?i)\s*(?:[|•·–—\n]|\s-\s|\bpublished\b|\bupdated\b|\bposted\b|\bon\b\s|\bat\b\s|\bveröffentlicht|\bam\b\s|\bfor\b\s|\bmin\b|\bread\b|\bfollow\b|\bemail\b|\bphoto|\bfoto|\bcorrespondent\b|\breporter\b|\beditor\b|\bstaff writer\b|\bchefredakt|\bredakt|\bjournalist|\bkorrespondent|\bressortleit|\bautor\b|\bsays\b|\bsagt\b|\s(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d|\d)`)
+	reNotAPerson = regexp.MustCompile(`(?i)^(?:last|first|by|staff|admin|administrator|editor|editors|redaktion|team|unknown|anonymous|guest|news desk|newsroom|share|comments?|home|menu|more|about|contact|login|subscribe|the|a|an)$|https?:|www\.|@|\[at\]|\.com\b|\.html?\b`)
 )
 
 // latinNames reads person names from a byline text.
