@@ -1070,16 +1070,28 @@ func (r *run) discover(it *Item, resp *Response, kind Kind, ok2xx bool, now time
 	if i := strings.LastIndexByte(dir, '/'); i >= 0 {
 		dir = dir[:i+1]
 	}
+	// Links already decided on are skipped before they are resolved; the
+	// seen-set is asked once per page for each kind of key.
+	raws := make([]uint64, len(links))
+	for i, l := range links {
+		raws[i] = r.seen.rawHash(dir, l.href)
+	}
+	known := r.seen.hasAll(raws, nil)
+	type candidate struct {
+		raw, h  uint64
+		u, host string
+		kind    Kind
+	}
+	var cands []candidate
+	var hs []uint64
 	local := make(map[uint64]struct{}, len(links))
-	dropCount := 0
-	for _, l := range links {
-		raw := r.seen.rawHash(dir, l.href)
-		if r.seen.has(raw) {
+	for i, l := range links {
+		if known[i] {
 			continue
 		}
 		u, host, ok := res.resolve(l.href)
 		if !ok {
-			decided = append(decided, raw)
+			decided = append(decided, raws[i])
 			continue
 		}
 		h := r.seen.hash(u)
@@ -1087,16 +1099,22 @@ func (r *run) discover(it *Item, resp *Response, kind Kind, ok2xx bool, now time
 			continue
 		}
 		local[h] = struct{}{}
-		if r.seen.has(h) {
-			decided = append(decided, raw)
+		cands = append(cands, candidate{raw: raws[i], h: h, u: u, host: host, kind: l.kind})
+		hs = append(hs, h)
+	}
+	known = r.seen.hasAll(hs, known[:0])
+	dropCount := 0
+	for i, c := range cands {
+		if known[i] {
+			decided = append(decided, c.raw)
 			continue
 		}
-		switch r.admit(u, host, l.kind, it.Depth+1, now) {
+		switch r.admit(c.u, c.host, c.kind, it.Depth+1, now) {
 		case linkQueue:
-			found = append(found, Item{URL: u, Host: host, Depth: it.Depth + 1, Kind: l.kind, FirstSeen: now})
-			decided = append(decided, raw, h)
+			found = append(found, Item{URL: c.u, Host: c.host, Depth: it.Depth + 1, Kind: c.kind, FirstSeen: now})
+			decided = append(decided, c.raw, c.h)
 		case linkDrop:
-			decided = append(decided, raw, h)
+			decided = append(decided, c.raw, c.h)
 			dropCount++
 		default:
 			dropCount++

@@ -99,14 +99,19 @@ func (s *seenSet) rawHash(dir, href string) uint64 {
 	return h.Sum64()
 }
 
-func (s *seenSet) has(h uint64) bool {
+// hasAll tells, for each hash, whether it is in the set, under one lock;
+// the answers are appended to out.
+func (s *seenSet) hasAll(hs []uint64, out []bool) []bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.cur[h]; ok {
-		return true
+	for _, h := range hs {
+		_, ok := s.cur[h]
+		if !ok {
+			_, ok = s.prev[h]
+		}
+		out = append(out, ok)
 	}
-	_, ok := s.prev[h]
-	return ok
+	return out
 }
 
 func (s *seenSet) add(hs ...uint64) {
