@@ -538,6 +538,20 @@ func buildPage(root *html.Node) *page {
 				}
 			}
 		}
+		if ci != "" && (strings.Contains(ci, "published") || strings.Contains(ci, "entry-date")) && a != atom.Body {
+			// hAtom and WordPress: <abbr class="published" title="2009-08-06T14:12:32+0200">.
+			v := attr(n, "datetime")
+			if v == "" {
+				v = attr(n, "title")
+			}
+			if v == "" {
+				v = attr(n, "content")
+			}
+			if v == "" {
+				v = nodeText(n, 200)
+			}
+			p.times = append(p.times, timeRef{value: v, block: len(p.blocks), prop: "hatom", node: n})
+		}
 		if ci != "" && a != atom.Body && a != atom.Html {
 			if hf&hfAuthor != 0 {
 				p.hinted = append(p.hinted, hintRef{kind: "author", node: n, block: len(p.blocks)})

@@ -222,6 +222,12 @@ func (x *extraction) findDates() {
 	metaFirst()
 	ldFirst()
 	itemFirst()
+	for _, t := range p.times {
+		// Only in the article: lists of other posts carry the same class.
+		if t.prop == "hatom" && (x.container < 0 || t.block >= x.first-15 && t.block <= x.end+5) {
+			set(parseStamp(t.value))
+		}
+	}
 	lo, hi := x.headerZone()
 	for _, t := range p.times {
 		if t.block >= lo && t.block <= hi+1 && !strings.EqualFold(t.prop, "dateModified") {
