@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/annals/annals/crawler"
@@ -30,6 +31,7 @@ type Frontier struct {
 	hosts map[hostKey]hostRow
 
 	// Group commit of Done (see Done).
+	sync       atomic.Int32 // the write connection's PRAGMA synchronous; -1: not read yet
 	gmu        sync.Mutex
 	leading    bool
 	pending    []*doneReq
@@ -118,7 +120,9 @@ type hostRow struct {
 
 // NewFrontier returns the frontier of an open, writable archive.
 func NewFrontier(db *DB) *Frontier {
-	return &Frontier{db: db, jobs: map[string]int64{}, hosts: map[hostKey]hostRow{}}
+	f := &Frontier{db: db, jobs: map[string]int64{}, hosts: map[hostKey]hostRow{}}
+	f.sync.Store(-1)
+	return f
 }
 
 // farFuture stands for "due whatever the schedule" in millisecond columns.
@@ -742,16 +746,19 @@ func (f *Frontier) inLightTx(ctx context.Context, fn func(*sql.Tx) error) (err e
 		return err
 	}
 	defer conn.Close()
-	var sync int
-	if err := conn.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&sync); err != nil {
-		return err
+	level := int(f.sync.Load()) // the archive's setting, read once
+	if level < 0 {
+		if err := conn.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&level); err != nil {
+			return err
+		}
+		f.sync.Store(int32(level))
 	}
-	if sync > 1 {
+	if level > 1 {
 		if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = NORMAL"); err != nil {
 			return err
 		}
 		defer func() {
-			_, rerr := conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA synchronous = %d", sync))
+			_, rerr := conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA synchronous = %d", level))
 			if rerr != nil && err == nil {
 				err = fmt.Errorf("restore synchronous: %w", rerr)
 			}
