@@ -74,9 +74,6 @@ func (c *codec) close() {
 func (c *codec) encode(raw []byte, base []byte, baseID int64, baseDepth, maxDepth int) (payloadRow, error) {
 	sum := sha256.Sum256(raw)
 	row := payloadRow{sha: sum[:], size: len(raw), codec: codecIdentity, data: raw}
-	if z := c.enc.EncodeAll(raw, make([]byte, 0, len(raw)/3+64)); len(z) < len(row.data) {
-		row.codec, row.data = codecZstd, z
-	}
 	if base != nil && baseID != 0 && baseDepth+1 <= maxDepth {
 		d, err := c.encodeDelta(raw, base)
 		if err != nil {
@@ -85,6 +82,13 @@ func (c *codec) encode(raw []byte, base []byte, baseID int64, baseDepth, maxDept
 		if len(d) < len(row.data) {
 			row.codec, row.data, row.baseID, row.depth = codecDelta, d, baseID, baseDepth+1
 		}
+		// An edit of the previous page: no need to try it alone.
+		if len(d) < len(raw)/32 {
+			return row, nil
+		}
+	}
+	if z := c.enc.EncodeAll(raw, make([]byte, 0, len(raw)/3+64)); len(z) < len(row.data) {
+		row.codec, row.data, row.baseID, row.depth = codecZstd, z, 0, 0
 	}
 	return row, nil
 }
