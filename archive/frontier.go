@@ -764,26 +764,25 @@ func (f *Frontier) inLightTx(ctx context.Context, fn func(*sql.Tx) error) (err e
 			}
 		}()
 	}
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
+	return runTx(conn.BeginTx(ctx, nil))(fn)
 }
 
 // inTx runs fn in one write transaction, committing when it returns nil.
 func (f *Frontier) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := f.db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return err
+	return runTx(f.db.write.BeginTx(ctx, nil))(fn)
+}
+
+// runTx takes what BeginTx returned and runs fn in the transaction,
+// committing when it returns nil and rolling back otherwise.
+func runTx(tx *sql.Tx, err error) func(func(*sql.Tx) error) error {
+	return func(fn func(*sql.Tx) error) error {
+		if err != nil {
+			return err
+		}
+		if err := fn(tx); err != nil {
+			tx.Rollback()
+			return err
+		}
+		return tx.Commit()
 	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
 }
