@@ -222,9 +222,13 @@ func (x *extraction) findDates() {
 	metaFirst()
 	ldFirst()
 	itemFirst()
+	hzLo, _ := x.headerZone()
+	if x.headline >= 0 {
+		hzLo = x.headline - 1
+	}
 	for _, t := range p.times {
 		// Only in the article: lists of other posts carry the same class.
-		if t.prop == "hatom" && (x.container < 0 || t.block >= x.first-15 && t.block <= x.end+5) {
+		if t.prop == "hatom" && t.block >= hzLo && (x.container < 0 || t.block <= x.end+5) {
 			set(parseStamp(t.value))
 		}
 	}
