@@ -99,8 +99,11 @@ type prepared struct {
 // The article is keyed on its canonical URL when the page gives one on the
 // same site, else on the capture URL (Outcome.KeyURL says which).
 func (db *DB) Record(ctx context.Context, c *Capture, a *extract.Article) (Outcome, error) {
-	if db.write == nil {
+	if db.ReadOnly {
 		return Outcome{}, ErrReadOnly
+	}
+	if db.write == nil {
+		return Outcome{}, errors.New("record: archive is not open")
 	}
 	p, err := db.prepare(ctx, db.read, c, a)
 	if err != nil {

@@ -222,3 +222,36 @@ func TestDB_EachCapture(t *testing.T) {
 		t.Fatalf("stop: %v after %d", err, n)
 	}
 }
+
+func TestDB_Record_Refuses(t *testing.T) {
+	ctx := context.Background()
+	db := newTestDB(t)
+	for _, c := range []*Capture{nil, {URL: "/relative"}, {URL: "::"}} {
+		if _, err := db.Record(ctx, c, nil); err == nil {
+			t.Errorf("Record(%+v) succeeded", c)
+		}
+	}
+	// A binary body is kept byte for byte.
+	bin := make([]byte, 70000)
+	for i := range bin {
+		bin[i] = byte(i * 7)
+	}
+	c := page("http://example.cn/x.bin", string(bin), t0)
+	out := record(t, db, c, nil)
+	if b, err := db.CapturePayload(ctx, out.CaptureID); err != nil || string(b) != string(bin) {
+		t.Fatalf("binary body: %v", err)
+	}
+	db.Close()
+	ro := NewDB(db.Path)
+	ro.ReadOnly = true
+	if err := ro.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if _, err := ro.Record(ctx, page("http://example.cn/y", "y", t0), nil); !errors.Is(err, ErrReadOnly) {
+		t.Fatalf("read-only Record: %v", err)
+	}
+	if _, err := db.Record(ctx, page("http://example.cn/y", "y", t0), nil); err == nil {
+		t.Fatal("Record after Close succeeded")
+	}
+}

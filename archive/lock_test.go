@@ -83,3 +83,28 @@ func TestDB_AcquireLock_Heartbeat(t *testing.T) {
 	}
 	defer l2.Release(ctx)
 }
+
+func TestLock_ErrAfterTakeover(t *testing.T) {
+	ctx := context.Background()
+	db := newTestDB(t)
+	db.LockHeartbeat = 10 * time.Millisecond
+	l, err := db.AcquireLock(ctx, "job:y", LockOwner{PID: 1, Host: "h"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release(ctx)
+	if l.Err() != nil {
+		t.Fatal(l.Err())
+	}
+	// Another process took the lock over (as after a long stall).
+	if _, err := db.write.Exec(`UPDATE locks SET token = 'other', pid = 2 WHERE name = 'job:y'`); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for l.Err() == nil && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if l.Err() == nil || !strings.Contains(l.Err().Error(), "taken over") {
+		t.Fatalf("lost lock not noticed: %v", l.Err())
+	}
+}
