@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // ErrBadQuery is wrapped by Search's error when the search text cannot be
@@ -53,13 +55,14 @@ func parseQuery(s string) (*qnode, error) {
 	if !utf8.ValidString(s) {
 		return nil, fmt.Errorf("%w: not valid UTF-8", ErrBadQuery)
 	}
-	// Control characters (NUL ends an SQLite string) are no search text.
+	// Control characters (NUL ends an SQLite string) are no search text;
+	// text is compared in NFC, as pages almost always are.
 	s = strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) {
 			return ' '
 		}
 		return r
-	}, s)
+	}, norm.NFC.String(s))
 	toks, err := lexQuery(s)
 	if err != nil {
 		return nil, err
