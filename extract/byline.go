@@ -81,7 +81,11 @@ func chineseCredits(line string) (out []credit, source string) {
 			seg = line[h.end:hits[hi+1].at]
 		}
 		if h.src {
-			if s := sourceName(seg); s != "" && source == "" {
+			s := sourceName(seg)
+			if n := utf8.RuneCountInString(s); n >= 2 && n <= 3 && hasSurname(s) && validChineseName(s, n) {
+				// "来源：尹娟": a person credited as the source wrote it.
+				out = append(out, credit{s, RoleAuthor})
+			} else if s != "" && source == "" {
 				source = s
 			}
 			continue

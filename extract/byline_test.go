@@ -27,6 +27,7 @@ func TestChineseCredits(t *testing.T) {
 		{"记者从市教育局获悉，今年秋季开学", nil, ""},
 		{"本报记者近日走访了多家企业", nil, ""},
 		{"来源：通辽日报", nil, "通辽日报"},
+		{"来源: 尹娟", []credit{{"尹娟", RoleAuthor}}, ""},
 	} {
 		got, src := chineseCredits(tc.line)
 		if !reflect.DeepEqual(got, tc.want) || src != tc.source {
