@@ -594,11 +594,12 @@ func (db *DB) insertVersion(ctx context.Context, tx *wtx, p *prepared, art *arti
 		pub = ms
 	}
 	art.version++
+	cjk := strings.ContainsFunc(a.Title, isCJK) || strings.ContainsFunc(a.Body, isCJK)
 	res, err := tx.ExecContext(ctx, `INSERT INTO versions (article_id, version, capture_id, captured_ms, content_sha256, changed,
-			title, kicker, subtitle, published, published_ms, bylines, source, language, body, extra)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			title, kicker, subtitle, published, published_ms, bylines, source, language, body, extra, cjk)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		art.id, art.version, captureID, p.started, p.hash, strings.Join(changed, ","),
-		a.Title, a.Kicker, a.Subtitle, a.Published, pub, bylinesJSON(a.Bylines), a.Source, a.Language, a.Body, extraJSON(a))
+		a.Title, a.Kicker, a.Subtitle, a.Published, pub, bylinesJSON(a.Bylines), a.Source, a.Language, a.Body, extraJSON(a), cjk)
 	if err != nil {
 		return nil, fmt.Errorf("insert version: %w", err)
 	}
@@ -609,8 +610,10 @@ func (db *DB) insertVersion(ctx context.Context, tx *wtx, p *prepared, art *arti
 		art.versionID, p.started, pub, art.id); err != nil {
 		return nil, fmt.Errorf("index version: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO fts_trigram (rowid, title, body) VALUES (?, ?, ?)`, art.versionID, a.Title, a.Body); err != nil {
-		return nil, fmt.Errorf("index version: %w", err)
+	if cjk {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO fts_trigram (rowid, title, body) VALUES (?, ?, ?)`, art.versionID, a.Title, a.Body); err != nil {
+			return nil, fmt.Errorf("index version: %w", err)
+		}
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO fts_tokens (rowid, title, body) VALUES (?, ?, ?)`, art.versionID, p.tokTitle, p.tokBody); err != nil {
 		return nil, fmt.Errorf("index version: %w", err)

@@ -129,6 +129,7 @@ CREATE TABLE versions (
     language       TEXT NOT NULL,
     body           TEXT NOT NULL,
     extra          TEXT NOT NULL DEFAULT '{}',
+    cjk            INTEGER NOT NULL DEFAULT 0, -- 1 when title or body holds Chinese, Japanese or Korean
     UNIQUE (article_id, version)
 ) STRICT;
 CREATE INDEX versions_published ON versions(published_ms) WHERE published_ms IS NOT NULL;
@@ -148,13 +149,15 @@ CREATE TABLE search_docs (
 CREATE INDEX search_docs_published ON search_docs(published_ms) WHERE superseded_ms IS NULL;
 
 -- Full text of every version, two ways. fts_trigram reads title and body
--- from versions and answers substring queries of 3+ characters (Chinese
--- and any script). fts_tokens is fed by archive with pre-tokenised text:
+-- from versions and answers substring queries of 3+ CJK characters. fts_tokens is fed by archive with pre-tokenised text:
 -- Chinese/Japanese/Korean runs as overlapping bigrams followed by the run's
 -- last character, other text as words (stemmed); it answers 1-2 character
 -- Chinese queries and ranked word queries.
+-- Only versions with CJK text go to fts_trigram: the queries it answers
+-- all hold CJK terms, which text without any cannot match.
+CREATE VIEW versions_cjk AS SELECT id, title, body FROM versions WHERE cjk = 1;
 CREATE VIRTUAL TABLE fts_trigram USING fts5(
-    title, body, content='versions', content_rowid='id', tokenize='trigram');
+    title, body, content='versions_cjk', content_rowid='id', tokenize='trigram');
 CREATE VIRTUAL TABLE fts_tokens USING fts5(
     title, body, content='', tokenize='porter unicode61 remove_diacritics 2', prefix='1');
 -- Every Record commit writes a small index segment; merging 16 at a time
