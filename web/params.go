@@ -181,18 +181,16 @@ func ParseDate(s string, endOfDay bool) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		if t.Year() < 1 || t.Year() > 9999 {
-			return time.Time{}, fmt.Errorf("%q is out of range", s)
-		}
-		return t.UTC(), nil
-	}
-	t, err := time.Parse("2006-01-02", s)
+	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is not a date: use YYYY-MM-DD or 2006-01-02T15:04:05Z07:00", s)
+		if t, err = time.Parse("2006-01-02", s); err != nil {
+			return time.Time{}, fmt.Errorf("%q is not a date: use YYYY-MM-DD or 2006-01-02T15:04:05Z07:00", truncate(s, 60))
+		} else if endOfDay {
+			t = t.AddDate(0, 0, 1)
+		}
 	}
-	if endOfDay {
-		t = t.AddDate(0, 0, 1)
+	if t = t.UTC(); t.Year() < 1 || t.Year() > 9999 {
+		return time.Time{}, fmt.Errorf("%q is out of range: give a year from 1 to 9999", truncate(s, 60))
 	}
 	return t, nil
 }

@@ -42,6 +42,12 @@ func (s *syncBuffer) String() string {
 
 func newTestServer(t *testing.T, token string) *testServer {
 	t.Helper()
+	return newWrappedServer(t, token, nil)
+}
+
+// newWrappedServer is newTestServer with a handler around the app's.
+func newWrappedServer(t *testing.T, token string, wrap func(http.Handler) http.Handler) *testServer {
+	t.Helper()
 	f := buildFixture(t)
 	db := openReadOnly(t, f.path)
 	logs := &syncBuffer{}
@@ -49,7 +55,11 @@ func newTestServer(t *testing.T, token string) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(s)
+	var h http.Handler = s
+	if wrap != nil {
+		h = wrap(s)
+	}
+	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)
 	return &testServer{fixture: f, srv: s, http: ts, logs: logs}
 }
