@@ -17,7 +17,8 @@ import (
 // defaultDB is the archive a command uses without --db.
 const defaultDB = "annals.db"
 
-// ExportCommand writes the archive's articles as CSV, JSON or JSON Lines.
+// ExportCommand writes the archive's articles as CSV, JSON or JSON Lines,
+// or its captures as WARC (export_warc.go).
 type ExportCommand struct {
 	Stdout io.Writer
 	Stderr io.Writer
@@ -28,16 +29,17 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("annals export", flag.ContinueOnError)
 	fs.SetOutput(c.Stderr)
 	dbPath := fs.String("db", defaultDB, "archive `file`")
-	format := fs.String("format", "", "output format: csv, json or jsonl (required)")
+	format := fs.String("format", "", "output format: csv, json, jsonl, or warc for the captures themselves (required)")
 	versions := fs.String("versions", "latest", "latest: one record per article; all: one per version")
 	out := fs.String("out", "", "write to `file` (replaced only when the export succeeds) instead of standard output")
 	site := fs.String("site", "", "only articles of this `host` (www. ignored)")
 	since := fs.String("since", "", "only versions captured on or after `date` (YYYY-MM-DD or RFC 3339; dates are UTC)")
 	until := fs.String("until", "", "only versions captured before the end of `date` (a bare date includes that day)")
 	query := fs.String("query", "", "only versions matching this search `text` (same syntax as search)")
+	cdxj := fs.String("cdxj", "", "with --format warc: also write a CDXJ index of the WARC (as pywb reads) to `file`")
 	bom := fs.Bool("bom", false, "start CSV with a UTF-8 byte order mark, for spreadsheet programs (Excel garbles Chinese without it)")
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), `Usage: annals export --format csv|json|jsonl [flags]
+		fmt.Fprint(fs.Output(), `Usage: annals export --format csv|json|jsonl|warc [flags]
 
 Writes the archived articles, streaming (memory stays flat at any size).
 One record per article (its latest version) or, with --versions all, per
@@ -45,10 +47,15 @@ version. Fields: url, version, state, moved_to, first_seen, captured_at,
 last_checked_at, title, kicker, subtitle, published, bylines, source,
 language, body, changed, content_sha256, payload_sha256, capture_id, run_id.
 
+--format warc writes every capture instead (WARC/1.1, .warc.gz: request and
+response records, revisits for unchanged recaptures and 304s, failures as
+metadata), selected by --site, --since and --until; --cdxj indexes it.
+
 Examples:
   annals export --format csv --bom --out articles.csv
   annals export --format jsonl --versions all --site tl.example.cn --since 2024-01-01
   annals export --format json --query '人大 OR 政协'
+  annals export --format warc --out portal.warc.gz --cdxj portal.cdxj --site tl.example.cn
 
 Flags:
 `)
@@ -62,11 +69,14 @@ Flags:
 	}
 	q := archive.ExportQuery{Site: *site, Text: *query}
 	switch *format {
-	case archive.FormatCSV, archive.FormatJSON, archive.FormatJSONL:
+	case archive.FormatCSV, archive.FormatJSON, archive.FormatJSONL, formatWARC:
 	case "":
-		return usageError("export needs --format csv, json or jsonl")
+		return usageError("export needs --format csv, json, jsonl or warc")
 	default:
-		return usageError("unknown --format %q: use csv, json or jsonl", *format)
+		return usageError("unknown --format %q: use csv, json, jsonl or warc", *format)
+	}
+	if *cdxj != "" && *format != formatWARC {
+		return usageError("--cdxj applies to --format warc only")
 	}
 	switch *versions {
 	case "latest":
@@ -87,6 +97,10 @@ Flags:
 	}
 	if !q.Since.IsZero() && !q.Until.IsZero() && !q.Until.After(q.Since) {
 		return usageError("--until %s is not after --since %s", *until, *since)
+	}
+	if *format == formatWARC {
+		return c.exportWARC(ctx, fs, *dbPath, warcExport{filter: archive.CaptureFilter{Site: *site, Since: q.Since, Until: q.Until, WithPayload: true},
+			out: *out, cdxj: *cdxj, selection: warcSelection(*site, *since, *until)})
 	}
 
 	db, err := openArchive(ctx, *dbPath, true)
