@@ -90,6 +90,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		cmd = &ServeCommand{Stdout: m.Stdout, Stderr: m.Stderr, Getenv: m.Getenv}
 	case "export":
 		cmd = &ExportCommand{Stdout: m.Stdout, Stderr: m.Stderr}
+	case "import":
+		cmd = &ImportCommand{Stdout: m.Stdout, Stderr: m.Stderr}
 	case "verify":
 		cmd = &VerifyCommand{Stdout: m.Stdout, Stderr: m.Stderr}
 	case "demo":
@@ -152,7 +154,8 @@ Commands:
   history    list an article's versions and events (changed, gone, moved, restored)
   diff       compare two versions of an article, field by field and paragraph by paragraph
   serve      the research web app and JSON API over the archive (read-only)
-  export     write the archived articles as CSV, JSON or JSON Lines
+  export     write the archived articles as CSV, JSON or JSON Lines, or the captures as WARC
+  import     read WARC files (from annals, wget, Heritrix, …) into the archive
   verify     check the archive for damaged pages, payloads and versions
 
 Run 'annals <command> --help' for a command's flags and examples.
