@@ -146,6 +146,8 @@ func (c *CrawlCommand) Run(ctx context.Context, args []string) error {
 	wait := fs.Duration("wait", 0, "when another process runs the same job, wait this long for it (0: refuse at once)")
 	var cf crawlFlags
 	cf.register(fs)
+	var wf warcFlags
+	wf.register(fs)
 	var lo logOptions
 	lo.register(fs)
 	fs.Usage = func() {
@@ -168,6 +170,7 @@ Examples:
   annals crawl --db tl.db --delay 2s --depth 4 --zone Asia/Shanghai https://www.tongliao.gov.cn/
   annals crawl --allow '^https://news\.example\.com/2024/' --deny '\?page=' https://news.example.com/
   annals crawl --rules rules.toml --max-pages 500 --job gov https://www.example.gov.cn/
+  annals crawl --warc warcs/ --warc-size 500MiB https://www.tongliao.gov.cn/
 
 Flags:
 `)
@@ -197,9 +200,17 @@ Flags:
 	defer db.Close()
 	r := newJobRunner(db, logger, recordedCommand("crawl", args))
 	r.status, r.wait = status, *wait
+	closeWARC, err := wf.attach(r)
+	if err != nil {
+		return err
+	}
+	defer closeWARC(nil)
 	res, err := r.run(ctx, j)
 	if res.RunID != 0 {
 		printSummary(c.Stdout, res)
+	}
+	if cerr := closeWARC(c.Stdout); err == nil {
+		err = cerr
 	}
 	return err
 }

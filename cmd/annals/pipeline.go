@@ -36,6 +36,14 @@ type Pipeline struct {
 	// RunID is put in every capture (0: the captures belong to no run).
 	RunID  int64
 	Logger *slog.Logger
+	// Tee, when set, is given every crawled capture once the archive has
+	// stored it (crawl --warc); its error stops the crawl.
+	Tee captureTee
+}
+
+// captureTee receives the captures a crawl stored.
+type captureTee interface {
+	Tee(ctx context.Context, c *archive.Capture, out archive.Outcome) error
 }
 
 // Handle implements crawler.Handler: it records r, extracting it first
@@ -46,6 +54,11 @@ func (p *Pipeline) Handle(ctx context.Context, r *crawler.Response) (crawler.Ver
 	out, a, err := p.Ingest(ctx, c, r.Kind == crawler.KindPage && Extractable(c))
 	if err != nil {
 		return crawler.Verdict{}, err
+	}
+	if p.Tee != nil {
+		if err := p.Tee.Tee(ctx, c, out); err != nil {
+			return crawler.Verdict{}, fmt.Errorf("write WARC of %s: %w", c.URL, err)
+		}
 	}
 	var v crawler.Verdict
 	if a != nil {
@@ -166,6 +179,8 @@ type jobRunner struct {
 	wait time.Duration
 	// base carries what jobs do not set: version, project URL, workers.
 	base crawler.Config
+	// tee, when set, gets every capture stored (crawl --warc).
+	tee captureTee
 }
 
 // runResult is how one run went.
@@ -213,7 +228,7 @@ func (r *jobRunner) run(ctx context.Context, j *job.Job) (runResult, error) {
 	log.Info("run started", "seeds", j.Seeds, "command", r.command)
 	r.closeDeadRuns(ctx, j.Name, res.RunID, log)
 
-	pipe := &Pipeline{DB: r.db, Extractor: extract.New(j.ExtractOptions()), RunID: res.RunID, Logger: log}
+	pipe := &Pipeline{DB: r.db, Extractor: extract.New(j.ExtractOptions()), RunID: res.RunID, Logger: log, Tee: r.tee}
 	cfg := j.Config(r.base)
 	cfg.Logger = r.logger.With("run", res.RunID) // the crawler adds the job
 	if r.status != nil {
