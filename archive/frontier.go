@@ -379,7 +379,7 @@ func (f *Frontier) Done(ctx context.Context, job string, o crawler.Outcome, foun
 // second) never waits.
 const (
 	groupBusy = 10 * time.Millisecond
-	groupWait = 300 * time.Microsecond
+	groupWait = 2 * time.Millisecond
 )
 
 // doneReq is one Done call waiting for its group commit.
