@@ -330,6 +330,14 @@ func skipSpace(br *bufio.Reader) error {
 // at off) with gowarc.
 func (r *Reader) record(src *bufio.Reader, off int64, inMember bool) (*Record, error) {
 	start := r.pos()
+	// gowarc empties a header value it finds invalid (WARC/1.0 writers
+	// such as wget put the target URI in < >): keep the raw header to
+	// recover such values from.
+	head, _ := src.Peek(src.Size())
+	if i := bytes.Index(head, []byte("\r\n\r\n")); i >= 0 {
+		head = head[:i]
+	}
+	head = bytes.Clone(head)
 	wr, _, validation, err := r.u.Unmarshal(src)
 	if wr != nil {
 		defer wr.Close()
@@ -352,7 +360,7 @@ func (r *Reader) record(src *bufio.Reader, off int64, inMember bool) (*Record, e
 		}
 		return nil, r.malformed(off, err)
 	}
-	rec, err := r.convert(wr, validation)
+	rec, err := r.convert(wr, validation, head)
 	if err != nil {
 		return nil, r.malformed(off, err)
 	}
@@ -399,34 +407,51 @@ func fatal(validation []error) error {
 }
 
 // convert copies what annals reads of a record out of gowarc's.
-func (r *Reader) convert(wr gowarc.WarcRecord, validation []error) (*Record, error) {
+func (r *Reader) convert(wr gowarc.WarcRecord, validation []error, head []byte) (*Record, error) {
 	h := wr.WarcHeader()
+	recovered := map[string]bool{}
+	get := func(name string) string {
+		if v := h.Get(name); v != "" {
+			return v
+		}
+		v := rawField(head, name)
+		if v != "" {
+			recovered[strings.ToLower(name)] = true
+		}
+		return v
+	}
 	rec := &Record{
 		Type:          strings.ToLower(h.Get(gowarc.WarcType)),
-		ID:            h.GetId(gowarc.WarcRecordID),
-		URL:           strings.Trim(h.Get(gowarc.WarcTargetURI), "<>"),
+		ID:            strings.Trim(get(gowarc.WarcRecordID), "<>"),
+		URL:           strings.Trim(get(gowarc.WarcTargetURI), "<>"),
 		IP:            h.Get(gowarc.WarcIPAddress),
 		ContentType:   h.Get(gowarc.ContentType),
 		PayloadDigest: h.Get(gowarc.WarcPayloadDigest),
 		Truncated:     strings.ToLower(h.Get(gowarc.WarcTruncated)),
 		Profile:       h.Get(gowarc.WarcProfile),
-		RefersTo:      h.GetId(gowarc.WarcRefersTo),
-		RefersToURI:   strings.Trim(h.Get(gowarc.WarcRefersToTargetURI), "<>"),
-	}
-	for _, v := range validation {
-		rec.Warnings = append(rec.Warnings, v.Error())
+		RefersTo:      strings.Trim(get(gowarc.WarcRefersTo), "<>"),
+		RefersToURI:   strings.Trim(get(gowarc.WarcRefersToTargetURI), "<>"),
 	}
 	for _, id := range h.GetAll(gowarc.WarcConcurrentTo) {
 		rec.ConcurrentTo = append(rec.ConcurrentTo, strings.Trim(id, "<>"))
 	}
 	var err error
-	if rec.Date, err = parseDate(h.Get(gowarc.WarcDate)); err != nil {
+	if rec.Date, err = parseDate(get(gowarc.WarcDate)); err != nil {
 		return nil, fmt.Errorf("WARC-Date: %w", err)
 	}
-	if s := h.Get(gowarc.WarcRefersToDate); s != "" {
+	if s := get(gowarc.WarcRefersToDate); s != "" {
 		if rec.RefersToDate, err = parseDate(s); err != nil {
 			rec.Warnings = append(rec.Warnings, "WARC-Refers-To-Date: "+err.Error())
 		}
+	}
+	for _, v := range validation {
+		// A value recovered from the raw header (a WARC/1.0 URI in < >)
+		// is no longer a problem.
+		var hf *gowarc.HeaderFieldError
+		if errors.As(v, &hf) && recovered[strings.ToLower(hf.FieldName)] {
+			continue
+		}
+		rec.Warnings = append(rec.Warnings, v.Error())
 	}
 	switch b := wr.Block().(type) {
 	case gowarc.HttpResponseBlock:
@@ -461,6 +486,19 @@ func (r *Reader) convert(wr gowarc.WarcRecord, validation []error) (*Record, err
 		}
 	}
 	return rec, nil
+}
+
+// rawField returns the value of a field in a raw WARC header (the first
+// occurrence, trimmed), for the values gowarc drops when they fail its
+// validation.
+func rawField(head []byte, name string) string {
+	for _, line := range bytes.Split(head, []byte("\n")) {
+		k, v, ok := bytes.Cut(line, []byte(":"))
+		if ok && strings.EqualFold(string(bytes.TrimSpace(k)), name) {
+			return string(bytes.TrimSpace(v))
+		}
+	}
+	return ""
 }
 
 // readPayload reads at most max bytes of a block's payload.
