@@ -225,9 +225,13 @@ func runInfoText(r archive.Run) string {
 	return s
 }
 
-// closeInto syncs and closes a temporary file and renames it to path.
+// closeInto syncs and closes a temporary file and renames it to path,
+// readable by all (replay tools often run as another user).
 func closeInto(tmp *os.File, path string) error {
-	err := tmp.Sync()
+	err := tmp.Chmod(0o644)
+	if err == nil {
+		err = tmp.Sync()
+	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
