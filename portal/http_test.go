@@ -292,6 +292,20 @@ func TestUnknownPath(t *testing.T) {
 	}
 }
 
+// Crawlers sort query parameters; the old CMS link must answer the same
+// in any parameter order.
+func TestQueryOrder(t *testing.T) {
+	s := newTestSite(t, portal.Options{})
+	want, _ := s.get(portal.PathRedirectChain)
+	sorted, _ := s.get("/index.php?a=show&c=index&catid=6&id=1003&m=content")
+	if want.StatusCode != http.StatusMovedPermanently || sorted.StatusCode != want.StatusCode {
+		t.Fatalf("status %d in link order, %d sorted; want both 301", want.StatusCode, sorted.StatusCode)
+	}
+	if got, w := sorted.Header.Get("Location"), want.Header.Get("Location"); got != w {
+		t.Errorf("sorted query redirects to %q, want %q", got, w)
+	}
+}
+
 // The request log records what tests assert politeness with.
 func TestRequests(t *testing.T) {
 	s := newTestSite(t, portal.Options{Faults: true})

@@ -101,6 +101,7 @@ type site struct {
 	byPath    map[string]*liveArticle
 	routes    map[string]*route // by path, or by path and query
 	anyQuery  map[string]*route // routes with anyQuery, by path alone
+	sorted    map[string]*route // routes with a query, by path and sorted query
 	pages     []Page
 }
 
@@ -113,6 +114,7 @@ func (p *Portal) buildSite(n int) (*site, error) {
 		byPath:    map[string]*liveArticle{},
 		routes:    map[string]*route{},
 		anyQuery:  map[string]*route{},
+		sorted:    map[string]*route{},
 	}
 	byFile := map[string]*liveArticle{}
 	for _, f := range c.articles {
@@ -182,6 +184,9 @@ func (s *site) add(rt *route) error {
 		rt.modTime = s.generated
 	}
 	s.routes[rt.Path] = rt
+	if key := sortedKey(rt.Path); key != rt.Path {
+		s.sorted[key] = rt
+	}
 	if rt.anyQuery {
 		bare, _, _ := strings.Cut(rt.Path, "?")
 		s.anyQuery[bare] = rt
@@ -385,9 +390,26 @@ func (s *site) lookup(path, rawQuery string) *route {
 		if rt := s.routes[path+"?"+rawQuery]; rt != nil {
 			return rt
 		}
+		// Crawlers sort query parameters before they ask; a link's
+		// parameters in another order name the same page.
+		if rt := s.sorted[sortedKey(path+"?"+rawQuery)]; rt != nil {
+			return rt
+		}
 	}
 	if rt := s.routes[path]; rt != nil {
 		return rt
 	}
 	return s.anyQuery[path]
+}
+
+// sortedKey is target ("path?query") with its query parameters sorted, the
+// way crawlers canonicalise URLs; a target without a query is unchanged.
+func sortedKey(target string) string {
+	path, query, ok := strings.Cut(target, "?")
+	if !ok {
+		return target
+	}
+	params := strings.Split(query, "&")
+	slices.Sort(params)
+	return path + "?" + strings.Join(params, "&")
 }
