@@ -3,6 +3,7 @@ package archive
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 )
@@ -55,7 +56,7 @@ func TestDB_EachWARCCapture(t *testing.T) {
 	}
 	t.Run("All", func(t *testing.T) {
 		want := []got{{1, 0, true}, {2, 1, false}, {3, 1, false}, {4, 1, false}, {5, 0, false}, {6, 1, false}, {7, 6, false}}
-		if gs := walk(CaptureFilter{WithPayload: true}); !equalGots(gs, want) {
+		if gs := walk(CaptureFilter{WithPayload: true}); !slices.Equal(gs, want) {
 			t.Errorf("got %v, want %v", gs, want)
 		}
 	})
@@ -63,13 +64,13 @@ func TestDB_EachWARCCapture(t *testing.T) {
 		// The first capture of the selection carries the payload; a 304
 		// refers to its URL's last payload whatever the selection.
 		want := []got{{6, 0, true}, {7, 6, false}}
-		if gs := walk(CaptureFilter{Site: "other.example.org", WithPayload: true}); !equalGots(gs, want) {
+		if gs := walk(CaptureFilter{Site: "other.example.org", WithPayload: true}); !slices.Equal(gs, want) {
 			t.Errorf("got %v, want %v", gs, want)
 		}
 	})
 	t.Run("Since", func(t *testing.T) {
 		want := []got{{4, 0, true}, {5, 0, false}, {6, 4, false}, {7, 6, false}}
-		if gs := walk(CaptureFilter{Since: t0.Add(90 * time.Minute), WithPayload: true}); !equalGots(gs, want) {
+		if gs := walk(CaptureFilter{Since: t0.Add(90 * time.Minute), WithPayload: true}); !slices.Equal(gs, want) {
 			t.Errorf("got %v, want %v", gs, want)
 		}
 	})
@@ -112,16 +113,4 @@ func TestDB_EachWARCCapture(t *testing.T) {
 			t.Errorf("never captured: %v, %v", at, err)
 		}
 	})
-}
-
-func equalGots[T comparable](a, b []T) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

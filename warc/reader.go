@@ -507,16 +507,7 @@ func readPayload(b gowarc.PayloadBlock, max int64) ([]byte, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	var buf bytes.Buffer
-	n, err := io.Copy(&buf, io.LimitReader(pr, max+1))
-	if err != nil {
-		return nil, false, err
-	}
-	if n > max {
-		buf.Truncate(int(max))
-		return buf.Bytes(), true, nil
-	}
-	return buf.Bytes(), false, nil
+	return readMax(pr, max)
 }
 
 // parseDate reads a WARC-Date (W3C ISO 8601, any fraction of a second).

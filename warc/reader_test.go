@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -108,14 +109,14 @@ func TestReader_Damage(t *testing.T) {
 	t.Run("TruncatedLastRecordPlain", func(t *testing.T) {
 		cut := plain[:poffs[last]+200]
 		o := read(t, cut)
-		if !equalInts(o.offsets, poffs[:last]) || len(o.bad) != 1 || o.bad[0].Offset != poffs[last] || o.bad[0].End != int64(len(cut)) {
+		if !slices.Equal(o.offsets, poffs[:last]) || len(o.bad) != 1 || o.bad[0].Offset != poffs[last] || o.bad[0].End != int64(len(cut)) {
 			t.Errorf("read %v, damage %v; want %v and one report at %d", o.offsets, o.bad, poffs[:last], poffs[last])
 		}
 	})
 	t.Run("TruncatedLastRecordGzip", func(t *testing.T) {
 		cut := gz[:goffs[last]+(int64(len(gz))-goffs[last])/2]
 		o := read(t, cut)
-		if !equalInts(o.offsets, goffs[:last]) || len(o.bad) != 1 || o.bad[0].Offset != goffs[last] || o.bad[0].End != int64(len(cut)) {
+		if !slices.Equal(o.offsets, goffs[:last]) || len(o.bad) != 1 || o.bad[0].Offset != goffs[last] || o.bad[0].End != int64(len(cut)) {
 			t.Errorf("read %v, damage %v; want %v and one report at %d", o.offsets, o.bad, goffs[:last], goffs[last])
 		}
 	})
@@ -148,7 +149,7 @@ func TestReader_Damage(t *testing.T) {
 			for i := bad; i < len(want); i++ {
 				want[i] += shift
 			}
-			if !equalInts(o.offsets, want) || len(o.bad) != 1 || o.bad[0].Offset != poffs[bad] {
+			if !slices.Equal(o.offsets, want) || len(o.bad) != 1 || o.bad[0].Offset != poffs[bad] {
 				t.Errorf("read %v, damage %v; want %v and one report at %d", o.offsets, o.bad, want, poffs[bad])
 			}
 		})
@@ -176,7 +177,7 @@ func TestReader_Damage(t *testing.T) {
 		}
 		o := read(t, b)
 		t.Logf("read %v, damage %v", o.offsets, o.bad)
-		if !equalInts(o.offsets, without(goffs, bad)) || len(o.bad) != 1 || o.bad[0].Offset != goffs[bad] || o.bad[0].End != goffs[bad+1] {
+		if !slices.Equal(o.offsets, without(goffs, bad)) || len(o.bad) != 1 || o.bad[0].Offset != goffs[bad] || o.bad[0].End != goffs[bad+1] {
 			t.Errorf("read %v, damage %v; want %v and one report %d–%d", o.offsets, o.bad, without(goffs, bad), goffs[bad], goffs[bad+1])
 		}
 	})
@@ -225,34 +226,4 @@ func TestReader_Damage(t *testing.T) {
 			}
 		}
 	})
-}
-
-func equalInts(a, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func TestReader_MaxPayload(t *testing.T) {
-	var buf bytes.Buffer
-	w := NewWriter(&buf, "", true)
-	body := strings.Repeat("x", 5000)
-	if _, err := w.WriteCapture(page("http://127.0.0.1/big", body, t0)); err != nil {
-		t.Fatal(err)
-	}
-	r := NewReader(bytes.NewReader(buf.Bytes()), ReaderOptions{MaxPayload: 1000})
-	r.Next() // the request
-	rec, err := r.Next()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(rec.HTTP.Payload) != 1000 || !rec.HTTP.PayloadCut {
-		t.Errorf("payload of %d bytes, cut %v", len(rec.HTTP.Payload), rec.HTTP.PayloadCut)
-	}
 }
