@@ -40,7 +40,7 @@ var nonNameWords = map[string]bool{
 }
 
 // nonNameRunes never appear in a Chinese personal name.
-const nonNameRunes = "从对向据的了是等年时获悉表示报道介绍说到这那都就把被及其之们我你他她它市省县区镇村局部委会网社报台站讯"
+const nonNameRunes = "从对向据的了是等年时获悉表示报道介绍说到这那都就把被及们我你他她它市省县区镇村局部委会网社报台站讯"
 
 type credit struct {
 	name string
@@ -50,7 +50,12 @@ type credit struct {
 // chineseCredits finds credits in one line: 本报讯(记者 赵彦臻)、本报记者 张启民 宋悦 摄、
 // 文/X 图/Y、通讯员 X、责任编辑：X、来源：Y. It returns persons and the
 // credited source.
+//
+// Traditional characters (記者, 來源, 攝) are read as their simplified
+// forms; names are returned as written.
 func chineseCredits(line string) (out []credit, source string) {
+	orig := line
+	line = foldHant(line)
 	if !strings.ContainsAny(line, "记者通讯员作者撰稿文图摄编辑审核校对译来源稿出处（(") {
 		return nil, ""
 	}
@@ -76,9 +81,9 @@ func chineseCredits(line string) (out []credit, source string) {
 		}
 	}
 	for hi, h := range hits {
-		seg := line[h.end:]
+		seg := orig[h.end:]
 		if hi+1 < len(hits) {
-			seg = line[h.end:hits[hi+1].at]
+			seg = orig[h.end:hits[hi+1].at]
 		}
 		if h.src {
 			s := sourceName(seg)
@@ -89,6 +94,9 @@ func chineseCredits(line string) (out []credit, source string) {
 				source = s
 			}
 			continue
+		}
+		if runIn(line, h.at, h.end) {
+			continue // "打赏犒劳作者一下": the word, not a credit
 		}
 		names, photo, ok := nameList(seg, h.role)
 		if !ok {
@@ -104,9 +112,9 @@ func chineseCredits(line string) (out []credit, source string) {
 	}
 	// "（袁源）", "（姚峰 上海报道）": a bracketed name closing a report.
 	if len(out) == 0 {
-		if m := reBareBracket.FindStringSubmatch(line); m != nil {
+		if m := reBareBracket.FindStringSubmatchIndex(line); m != nil {
 			var names []string
-			for _, n := range strings.Fields(strings.ReplaceAll(strings.ReplaceAll(m[1], "、", " "), "　", " ")) {
+			for _, n := range strings.Fields(strings.ReplaceAll(strings.ReplaceAll(orig[m[2]:m[3]], "、", " "), "　", " ")) {
 				if !hasSurname(n) || !validChineseName(n, utf8.RuneCountInString(n)) {
 					names = nil
 					break
@@ -120,8 +128,8 @@ func chineseCredits(line string) (out []credit, source string) {
 	}
 	// "张三 李四 摄" with no key before the names.
 	if len(out) == 0 {
-		if m := reBareShot.FindStringSubmatch(line); m != nil {
-			if names, _, ok := nameList(m[1], RolePhotographer); ok {
+		if m := reBareShot.FindStringSubmatchIndex(line); m != nil {
+			if names, _, ok := nameList(orig[m[2]:m[3]], RolePhotographer); ok {
 				for _, n := range names {
 					if hasSurname(n) {
 						out = append(out, credit{n, RolePhotographer})
@@ -131,6 +139,16 @@ func chineseCredits(line string) (out []credit, source string) {
 		}
 	}
 	return out, source
+}
+
+// runIn reports whether the credit word at line[at:end] sits inside a
+// sentence: a Chinese character on both sides, the one before not ending
+// a dateline or an outlet's name (本报讯记者, 日电记者).
+func runIn(line string, at, end int) bool {
+	before, _ := utf8.DecodeLastRuneInString(line[:at])
+	after, _ := utf8.DecodeRuneInString(line[end:])
+	return at > 0 && unicode.Is(unicode.Han, before) && unicode.Is(unicode.Han, after) &&
+		!strings.ContainsRune("讯电报社台网刊站", before)
 }
 
 var reBareBracket = regexp.MustCompile(`^[（(]\s*(\p{Han}{2,3}(?:[\s、　]+\p{Han}{2,3}){0,3})(?:\s+\p{Han}{2,3}报道)?\s*[）)]$`)
@@ -147,7 +165,7 @@ func nameList(seg string, role Role) (names []string, photo bool, ok bool) {
 	}
 	end := len(seg)
 	for i, r := range seg {
-		if r == '摄' {
+		if r == '摄' || r == '攝' {
 			end = i
 			photo = true
 			break
@@ -196,6 +214,7 @@ func nameList(seg string, role Role) (names []string, photo bool, ok bool) {
 }
 
 func validChineseName(p string, n int) bool {
+	p = foldHant(p)
 	if n < 2 {
 		return false
 	}
@@ -237,7 +256,7 @@ var reDigitsOnly = regexp.MustCompile(`^[\d\s:/.-]+$`)
 var surnames = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由"
 
 func hasSurname(n string) bool {
-	r, _ := utf8.DecodeRuneInString(n)
+	r, _ := utf8.DecodeRuneInString(foldHant(n))
 	return strings.ContainsRune(surnames, r)
 }
 
@@ -245,7 +264,8 @@ func hasSurname(n string) bool {
 var (
 	reByPrefix   = regexp.MustCompile(`(?i)^\s*(?:(?:written|posted|words|story|text|reported|erstellt|geschrieben|verfasst|artikel|ein beitrag)\s+(?:by|von)|by|von|par|por|di|door|av|af|(?:autor(?:in)?|author|auteur|text|texte|interview|redaktion|bericht|from)\s*:)\s*`)
 	reNameSplit  = regexp.MustCompile(`(?i)\s*(?:,|&|;|\band\b|\bund\b|\bet\b|\by\b|\be\b|\ben\b|\bog\b|\bi\b)\s*`)
-	reNameStop   = regexp.MustCompile(`(?i)\s*(?:[|•·–—\n]|\s-\s|\bpublished\b|\bupdated\b|\bposted\b|\bon\b\s|\bat\b\s|\bveröffentlicht|\bam\b\s|\bfor\b\s|\bmin\b|\bread\b|\bfollow\b|\bemail\b|\bphoto|\bfoto|\bcorrespondent\b|\breporter\b|\beditor\b|\bstaff writer\b|\bchefredakt|\bredakt|\bjournalist|\bkorrespondent|\bressortleit|\bautor\b|\bsays\b|\bsagt\b|\s(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d|\d)`)
+	reNameStop   = regexp.MustCompile(`(?i)\s*(?:[|•·–—\n]|\s-\s|\bpublished\b|\bupdated\b|\bposted\b|\bon\b\s|\bat\b\s|\bveröffentlicht|\bam\b\s|\bfor\b\s|\bread\b|\s/|/\s|(?-i:/\p{Lu})|\bfollow\b|\bemail\b|\bphoto|\bfoto|\bcorrespondent\b|\breporter\b|\beditor\b|\bstaff writer\b|\bchefredakt|\bredakt|\bjournalist|\bkorrespondent|\bressortleit|\bautor\b|\bsays\b|\bsagt\b|\s(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d|\d)`)
+	reDomain     = regexp.MustCompile(`^[\p{L}\d-]+(?:\.[\p{L}\d-]+)*\.[a-z]{2,}$`) // stol.it, example.com
 	reNotAPerson = regexp.MustCompile(`(?i)^(?:last|first|by|staff|admin|administrator|editor|editors|redaktion|team|unknown|anonymous|guest|news desk|newsroom|share|comments?|home|menu|more|about|contact|login|subscribe|the|a|an)$|https?:|www\.|@|\[at\]|\.com\b|\.html?\b`)
 )
 
@@ -275,7 +295,7 @@ func cleanPersonName(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
 	s = strings.Trim(s, " -–—|,:;·•/")
 	s = reByPrefix.ReplaceAllString(s, "")
-	if s == "" || utf8.RuneCountInString(s) > 60 || reNotAPerson.MatchString(s) {
+	if s == "" || utf8.RuneCountInString(s) > 60 || reNotAPerson.MatchString(s) || reDomain.MatchString(s) {
 		return ""
 	}
 	words := strings.Fields(s)
@@ -311,3 +331,99 @@ func cleanPersonName(s string) string {
 }
 
 var particle = map[string]bool{"van": true, "von": true, "de": true, "der": true, "den": true, "da": true, "del": true, "di": true, "du": true, "la": true, "le": true, "al": true, "bin": true, "ten": true, "ter": true, "zu": true, "dos": true, "das": true, "y": true}
+
+// hantFold maps the traditional characters of credit words, and of the
+// words that tell a name from a sentence, to their simplified forms. Both
+// forms are three bytes in UTF-8, so offsets in a folded line are offsets
+// in the original.
+var hantFold = map[rune]rune{
+	'記': '记', '報': '报', '訊': '讯', '員': '员', '責': '责', '編': '编', '輯': '辑',
+	'攝': '摄', '來': '来', '審': '审', '對': '对', '譯': '译', '圖': '图', '實': '实',
+	'習': '习', '見': '见', '約': '约', '處': '处', '資': '资', '網': '网', '臺': '台',
+	'區': '区', '縣': '县', '鎮': '镇', '會': '会', '從': '从', '說': '说', '這': '这',
+	'們': '们', '據': '据', '時': '时', '華': '华', '電': '电', '綜': '综', '聞': '闻',
+	'導': '导', '獲': '获', '紹': '绍', '發': '发', '視': '视', '頻': '频', '稱': '称',
+	'終': '终', '單': '单', '傳': '传', '專': '专', '劉': '刘', '陳': '陈', '張': '张',
+	'黃': '黄', '趙': '赵', '吳': '吴', '孫': '孙', '馬': '马', '鄭': '郑', '謝': '谢',
+	'韓': '韩', '馮': '冯', '鄧': '邓', '蕭': '萧', '葉': '叶', '蘇': '苏', '盧': '卢',
+	'蔣': '蒋', '楊': '杨', '許': '许', '鍾': '钟', '譚': '谭',
+	'陸': '陆', '賈': '贾', '韋': '韦', '鄒': '邹', '龍': '龙', '顧': '顾', '錢': '钱',
+	'龔': '龚', '萬': '万', '嚴': '严', '湯': '汤', '聶': '聂', '魯': '鲁',
+	'歐': '欧', '關': '关', '蘭': '兰', '齊': '齐', '喬': '乔', '閆': '闫', '賴': '赖',
+}
+
+// foldHant folds a line's traditional characters (see hantFold).
+func foldHant(s string) string {
+	for i, r := range s {
+		if _, ok := hantFold[r]; ok {
+			b := []byte(s)
+			for j, r := range s[i:] {
+				if f, ok := hantFold[r]; ok {
+					utf8.EncodeRune(b[i+j:], f)
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
+
+// Latin credit lines: "Translated by X", "Edited by X", "Photo: X",
+// "Source: Y", alone or several in one line ("Translated by X. Edited by
+// Y.", "September 28, 2021 · Source: Y").
+var reLatinCredit = regexp.MustCompile(`(?i)(?:^|[·•|;]\s*|[.,]\s+|\s[-–—]\s)(translated by|translation by|translation\s*:|translator\s*:|edited by|editing by|editor\s*:|photos? by|photographs? by|photography by|pictures? by|images? by|photos?\s*:|photo credit\s*:|source\s*:)\s*`)
+
+// latinCredit is what one Latin credit line says.
+type latinCredit struct {
+	credits []credit
+	source  string
+}
+
+// englishCredit reads the credits of a Latin credit line; ok is false
+// when it holds none.
+func englishCredit(t string) (lc latinCredit, ok bool) {
+	if len(t) > 400 {
+		return lc, false
+	}
+	ms := reLatinCredit.FindAllStringSubmatchIndex(t, 4)
+	for k, m := range ms {
+		seg := t[m[1]:]
+		if k+1 < len(ms) {
+			seg = t[m[1]:ms[k+1][0]]
+		}
+		key := strings.ToLower(t[m[2]:m[3]])
+		var role Role
+		switch {
+		case strings.HasPrefix(key, "transl"):
+			role = RoleTranslator
+		case strings.HasPrefix(key, "edit"):
+			role = RoleEditor
+		case strings.HasPrefix(key, "source"):
+			if s := latinSource(seg); s != "" && lc.source == "" {
+				lc.source, ok = s, true
+			}
+			continue
+		default:
+			role = RolePhotographer
+		}
+		for _, n := range latinNames(seg) {
+			lc.credits = append(lc.credits, credit{n, role})
+			ok = true
+		}
+	}
+	return lc, ok
+}
+
+var reSourceStop = regexp.MustCompile(`\s*(?:[·•|;(\[]|\s[-–—]\s|\d)`)
+
+// latinSource reads the outlet named after "Source:".
+func latinSource(seg string) string {
+	if loc := reSourceStop.FindStringIndex(seg); loc != nil {
+		seg = seg[:loc[0]]
+	}
+	seg = strings.Trim(strings.TrimSpace(seg), ".,:")
+	if seg == "" || utf8.RuneCountInString(seg) > 60 || len(strings.Fields(seg)) > 6 {
+		return ""
+	}
+	return seg
+}

@@ -28,6 +28,11 @@ func TestChineseCredits(t *testing.T) {
 		{"本报记者近日走访了多家企业", nil, ""},
 		{"来源：通辽日报", nil, "通辽日报"},
 		{"来源: 尹娟", []credit{{"尹娟", RoleAuthor}}, ""},
+		{"本網訊（記者 林嘉欣）9月23日", []credit{{"林嘉欣", RoleReporter}}, ""},
+		{"來源：西遼河新聞網", nil, "西遼河新聞網"},
+		{"本报记者 其其格", []credit{{"其其格", RoleReporter}}, ""},
+		{"文章很值，打赏犒劳作者一下", nil, ""},
+		{"本报讯记者张三报道", []credit{{"张三", RoleReporter}}, ""},
 	} {
 		got, src := chineseCredits(tc.line)
 		if !reflect.DeepEqual(got, tc.want) || src != tc.source {
@@ -43,6 +48,8 @@ func TestLatinNames(t *testing.T) {
 		"Von Max Mustermann und Erika Musterfrau": {"Max Mustermann", "Erika Musterfrau"},
 		"By Jane Doe | September 28, 2021":        {"Jane Doe"},
 		"Ludwig van Beethoven":                    {"Ludwig van Beethoven"},
+		"Zhao Min":                                {"Zhao Min"},
+		"stol.it / Suedtirol Online":              nil,
 		"Staff":                                   nil,
 		"https://example.com/authors/jane":        nil,
 		"Posted on September 28, 2021":            nil,
@@ -50,6 +57,26 @@ func TestLatinNames(t *testing.T) {
 	} {
 		if got := latinNames(in); !reflect.DeepEqual(got, want) {
 			t.Errorf("latinNames(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestEnglishCredit(t *testing.T) {
+	for _, tc := range []struct {
+		line   string
+		want   []credit
+		source string
+	}{
+		{"Translated by Lucy Zhang. Edited by Paul King.", []credit{{"Lucy Zhang", RoleTranslator}, {"Paul King", RoleEditor}}, ""},
+		{"Photo: Tom Baker", []credit{{"Tom Baker", RolePhotographer}}, ""},
+		{"Photos by Tom Baker/Xinhua", []credit{{"Tom Baker", RolePhotographer}}, ""},
+		{"September 28, 2021 · Source: Tongliao Daily · 4633 views", nil, "Tongliao Daily"},
+		{"The source: a report", nil, ""},
+		{"He edited by hand the photos of the day.", nil, ""},
+	} {
+		got, _ := englishCredit(tc.line)
+		if !reflect.DeepEqual(got.credits, tc.want) || got.source != tc.source {
+			t.Errorf("englishCredit(%q) = %v, %q; want %v, %q", tc.line, got.credits, got.source, tc.want, tc.source)
 		}
 	}
 }
@@ -66,5 +93,6 @@ func FuzzChineseCredits(f *testing.F) {
 			}
 		}
 		latinNames(s)
+		englishCredit(s)
 	})
 }

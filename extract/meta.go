@@ -458,12 +458,31 @@ func (x *extraction) findBylines() {
 			}
 		}
 	}
+	lines := x.creditLines()
 	if x.chinese || len(out) == 0 {
-		x.chineseBylines(add)
+		for _, l := range lines {
+			cs, src := chineseCredits(l)
+			for _, c := range cs {
+				add(c.name, c.role)
+			}
+			if src != "" && a.Source == "" {
+				a.Source = src
+			}
+		}
+	}
+	for _, l := range lines {
+		if lc, ok := englishCredit(l); ok {
+			for _, c := range lc.credits {
+				add(c.name, c.role)
+			}
+			if lc.source != "" && a.Source == "" {
+				a.Source = lc.source
+			}
+		}
 	}
 	hasAuthor := false
 	for _, b := range out {
-		if b.Role != RolePhotographer && b.Role != RoleEditor {
+		if b.Role != RolePhotographer && b.Role != RoleEditor && b.Role != RoleTranslator {
 			hasAuthor = true
 		}
 	}
@@ -482,7 +501,10 @@ func (x *extraction) findBylines() {
 
 var roleRank = map[Role]int{RoleAuthor: 0, RoleReporter: 0, RoleCorrespondent: 1, RolePhotographer: 2, RoleTranslator: 3, RoleEditor: 4}
 
-func (x *extraction) chineseBylines(add func(string, Role)) {
+// creditLines are the lines where an article credits people: around the
+// headline, the lead's opening, the body's last lines and the lines just
+// after it, captions and image credits.
+func (x *extraction) creditLines() []string {
 	p, a := x.p, x.a
 	var lines []string
 	lo, hi := x.headerZone()
@@ -528,15 +550,7 @@ func (x *extraction) chineseBylines(add func(string, Role)) {
 			lines = append(lines, im.Credit)
 		}
 	}
-	for _, l := range lines {
-		cs, src := chineseCredits(l)
-		for _, c := range cs {
-			add(c.name, c.role)
-		}
-		if src != "" && a.Source == "" {
-			a.Source = src
-		}
-	}
+	return lines
 }
 
 var (
