@@ -383,6 +383,11 @@ func (x *extraction) trimBody() {
 	for hi > lo && !p.blocks[idx[hi-1]].prose() {
 		hi--
 	}
+	// A sign-off in the article's own text block is body: "特此通告。",
+	// the issuing office and its date, a closing word of thanks.
+	for hi > lo && hi < len(idx) && x.signOff(idx[hi], idx[hi-1]) {
+		hi++
+	}
 	x.bodyIdx = idx[lo:hi]
 	var sb strings.Builder
 	for _, i := range x.bodyIdx {
@@ -403,3 +408,37 @@ func mayBeFooter(t string) bool {
 	}
 	return false
 }
+
+// signOff reports whether line i, a short line just after line prev of the
+// body, closes a Chinese article inside the same text block as a notice
+// closes: a short sentence ("特此通告。", "感谢社会各界的关心和支持！"), the
+// issuing office ("通辽市应急管理局") or the date it signed
+// ("2021年9月27日"). Links, credits, labels, dates of the page's own and
+// requests to readers are not.
+func (x *extraction) signOff(i, prev int) bool {
+	p := x.p
+	b, pb := &p.blocks[i], &p.blocks[prev]
+	if !x.chinese || b.kind != kindText || b.linkW > 0 || b.w >= 120 || i-prev > 2 || b.owner < 0 || pb.owner < 0 {
+		return false
+	}
+	if b.owner != pb.owner && p.elems[b.owner].parent != p.elems[pb.owner].parent {
+		return false
+	}
+	t := b.text
+	if !(reSignOff.MatchString(t) || reDateOnly.MatchString(t)) || reNotSignOff.MatchString(t) {
+		return false
+	}
+	if cs, src := chineseCredits(t); len(cs) > 0 || src != "" {
+		return false
+	}
+	return true
+}
+
+var (
+	// reSignOff is a closing sentence or an office's name.
+	reSignOff = regexp.MustCompile(`^\p{Han}[^：:]*[。！!]$|^\p{Han}{2,30}(?:局|委员会|委|办公室|办|政府|厅|院|部|中心|公司|协会|学会|集团|办事处|管委会|指挥部|银行|学校|大学|医院|所|站|队|处|会|社|室|组)$`)
+	// reNotSignOff asks readers for something or speaks of the page.
+	reNotSignOff = regexp.MustCompile(`打赏|赞赏|点赞|扫码|扫一扫|长按|关注|订阅|转发|分享|本文|本站|本网|本号|转载|原文|链接|免责|观点|声明|来源|作者`)
+	// reDateOnly is a date alone on its line, as a notice signs off.
+	reDateOnly = regexp.MustCompile(`^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$`)
+)

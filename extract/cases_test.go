@@ -159,6 +159,18 @@ func TestExtract_Cases(t *testing.T) {
 			html: `<html><head><title>新闻中心_某某市人民政府</title></head><body><div class="nav"><a href="/">首页</a></div><ul>` +
 				strings.Repeat(`<li><a href="/xw/1.html">全市秋季农业生产现场推进会召开</a> 2021-09-28</li>`, 30) + `</ul></body></html>`,
 			want: want{noArticle: true}},
+		{name: "home page: the lead story's teaser is no article",
+			html: `<html><head><title>某某新闻网 - 本地新闻 政务公开</title></head><body><div class="nav"><a href="/">首页</a> <a href="/xw/">新闻</a></div>` +
+				`<div class="lead"><h2><a href="/xw/2021/0928/2.html">全市秋季农业生产现场推进会召开</a></h2><p>9月27日上午，全市秋季农业生产现场推进会在东城区召开，会议部署了下一阶段的秋收秋种工作。</p></div><ul>` +
+				strings.Repeat(`<li><a href="/xw/1.html">全市安全生产工作会议召开</a> 2021-09-28</li>`, 12) + `</ul></body></html>`,
+			want: want{noArticle: true}},
+		{name: "a notice's closing formula, office and date are body",
+			html: zhPage("关于做好国庆节期间安全生产工作的通知", []string{"发布时间：2021-09-27"},
+				append(append([]string{}, zhParas...), "特此通知。", "某某市应急管理局", "2021年9月27日")),
+			want: want{published: "2021-09-27", bodyHas: []string{"颗粒归仓，为明年丰收打下坚实基础。\n\n特此通知。\n\n某某市应急管理局\n\n2021年9月27日"}}},
+		{name: "a request to readers after the article is not body",
+			html: zhPage("全市秋季农业生产现场推进会召开", []string{"发布时间：2021-09-28"}, append(append([]string{}, zhParas...), "欢迎关注本站公众号！", "（完）")),
+			want: want{bodyNot: []string{"关注", "完"}}},
 		{name: "error page has no article",
 			html: `<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1><p>The requested URL was not found on this server.</p></body></html>`,
 			want: want{noArticle: true}},

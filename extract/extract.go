@@ -3,11 +3,13 @@ package extract
 import (
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 // Options adjust an Extractor. The zero value extracts generically.
@@ -109,9 +111,92 @@ func (x *extraction) run() {
 	x.findDates()
 	x.findBylines()
 	x.language()
-	if !x.a.IsArticle() && !x.ruledBody {
+	if !x.ruledBody && (!x.a.IsArticle() || x.teaser()) {
 		x.a.Body = ""
 	}
+}
+
+// teaser reports whether the text found is another page's teaser, as home
+// and section pages show their lead story: a headline that links to a
+// different page, over a paragraph or two.
+func (x *extraction) teaser() bool {
+	if len(x.bodyIdx) == 0 || len(x.bodyIdx) > 2 {
+		return false
+	}
+	p := x.p
+	// The headline, or when none is in the page, the line heading the text.
+	h := x.headline
+	if h < 0 {
+		for i := x.bodyIdx[0] - 1; i >= 0 && i >= x.bodyIdx[0]-3; i-- {
+			if b := &p.blocks[i]; b.kind != kindImage {
+				h = i
+				break
+			}
+		}
+	}
+	if h < 0 {
+		return false
+	}
+	hb := &p.blocks[h]
+	if hb.linkDensity() < 0.5 || hb.owner < 0 || hb.w >= 200 {
+		return false
+	}
+	w := 0
+	for _, i := range x.bodyIdx {
+		w += p.blocks[i].w
+	}
+	if w >= 600 {
+		return false
+	}
+	href := linkIn(p.elems[hb.owner].n)
+	if href == "" || x.base == nil {
+		return false
+	}
+	target, err := x.base.Parse(href)
+	if err != nil || target.Scheme != "http" && target.Scheme != "https" || reFileLink.MatchString(target.Path) {
+		return false
+	}
+	key := pageKey(target)
+	if key == pageKey(x.base) {
+		return false
+	}
+	if c, err := x.base.Parse(x.a.CanonicalURL); x.a.CanonicalURL != "" && err == nil && key == pageKey(c) {
+		return false
+	}
+	return true
+}
+
+// reFileLink is a link to a file, not a page.
+var reFileLink = regexp.MustCompile(`(?i)\.(?:mp3|mp4|m4a|ogg|wav|pdf|docx?|xlsx?|pptx?|zip|rar|jpe?g|png|gif|webp)$`)
+
+// pageKey names the page a URL shows, whatever its scheme, query and
+// fragment: host without "www." and path without a trailing slash.
+func pageKey(u *url.URL) string {
+	h := strings.TrimPrefix(strings.ToLower(u.Hostname()), "www.")
+	return h + strings.TrimSuffix(u.EscapedPath(), "/")
+}
+
+// linkIn returns the href of the first link with text inside n.
+func linkIn(n *html.Node) string {
+	for c := n.FirstChild; c != nil && c != n; {
+		if c.Type == html.ElementNode && c.DataAtom == atom.A {
+			if h := strings.TrimSpace(attr(c, "href")); h != "" && !strings.HasPrefix(h, "#") && nodeText(c, 50) != "" {
+				return h
+			}
+		}
+		if c.FirstChild != nil {
+			c = c.FirstChild
+			continue
+		}
+		for c != n && c.NextSibling == nil {
+			c = c.Parent
+		}
+		if c == n {
+			break
+		}
+		c = c.NextSibling
+	}
+	return ""
 }
 
 // IsArticle reports whether the page holds an article: false for list,
