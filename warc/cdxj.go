@@ -87,7 +87,7 @@ func (e Entry) CDXJ() string {
 
 // DefaultIndexMemory is how many bytes of lines an Index sorts in memory
 // before it spills them to a temporary file.
-const DefaultIndexMemory = 64 << 20
+const DefaultIndexMemory = 16 << 20
 
 // Index collects CDXJ lines and writes them sorted (byte order, as pywb
 // needs), in bounded memory: past Memory bytes, sorted runs go to temporary
