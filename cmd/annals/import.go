@@ -76,7 +76,9 @@ reported with their file and offset, skipped, and the rest imported. Give
 the files oldest first (timestamped names sort so).
 
 Exit status: 0 when every file was read, even with skipped records; 1 when a
-file could not be read at all; 130 when interrupted.
+file could not be read or held no readable record (the others are still
+imported); 3 when another import into the archive is running; 130 when
+interrupted (import the same files again to finish).
 
 Examples:
   annals import crawl-2021.warc.gz
@@ -312,6 +314,7 @@ func (im *importer) record(ctx context.Context, rec *warc.Record) error {
 			im.pending = nil
 			return im.ingest(ctx, p, rec)
 		}
+		rec.HTTP.Payload = nil // only the method and headers are kept
 		im.requests.put(rec.ID, rec)
 		return nil
 	}
