@@ -168,6 +168,9 @@ func (d *Dir) closeFile() error {
 	return nil
 }
 
+// Path is the directory the files go to.
+func (d *Dir) Path() string { return d.opts.Dir }
+
 // Files returns the names of the files closed so far, oldest first.
 func (d *Dir) Files() []string {
 	d.mu.Lock()
