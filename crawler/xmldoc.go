@@ -1,6 +1,7 @@
 package crawler
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"encoding/xml"
@@ -18,25 +19,37 @@ import (
 // 50 MB uncompressed).
 const maxXMLBytes = 64 << 20
 
-// gunzipIfGzip returns the decompressed body when it is gzip (by its magic
-// number), at most maxXMLBytes of it; otherwise the body itself.
-func gunzipIfGzip(body []byte) ([]byte, error) {
+// xmlReader returns a reader of the document in body: the body itself, or,
+// when it is gzip (by its magic number), the body decompressed as it is
+// read, failing after maxXMLBytes. Streaming keeps a gzip bomb from
+// costing more than the parser's buffers.
+func xmlReader(body []byte) (io.Reader, error) {
 	if len(body) < 2 || body[0] != 0x1f || body[1] != 0x8b {
-		return body, nil
+		return bytes.NewReader(body), nil
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("gunzip: %w", err)
 	}
-	defer zr.Close()
-	out, err := io.ReadAll(io.LimitReader(zr, maxXMLBytes+1))
-	if err != nil {
-		return out, fmt.Errorf("gunzip: %w", err)
+	return &cappedReader{r: zr, left: maxXMLBytes}, nil
+}
+
+// cappedReader reads at most left bytes of r, then fails.
+type cappedReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (c *cappedReader) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		return 0, fmt.Errorf("gunzip: more than %d bytes", maxXMLBytes)
 	}
-	if len(out) > maxXMLBytes {
-		return out[:maxXMLBytes], fmt.Errorf("gunzip: more than %d bytes", maxXMLBytes)
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
 	}
-	return out, nil
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	return n, err
 }
 
 // xmlRoot returns the local name (lower case) of the root element of an
@@ -150,14 +163,19 @@ var errNotSitemapOrFeed = errors.New("not a sitemap or feed")
 // 1.0) or an Atom feed (<entry><link href> with rel alternate or none).
 // body may be gzipped. The document's own encoding declaration is obeyed.
 func parseXMLLinks(body []byte) ([]rawLink, error) {
-	b, err := gunzipIfGzip(body)
-	if err != nil && len(b) == 0 {
+	r, err := xmlReader(body)
+	if err != nil {
 		return nil, err
 	}
-	if _, ok := kindOfRoot(xmlRoot(head(b))); !ok {
+	br := bufio.NewReaderSize(r, 4096)
+	b, err := br.Peek(1024)
+	if len(b) == 0 && err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	if _, ok := kindOfRoot(xmlRoot(b)); !ok {
 		return nil, errNotSitemapOrFeed
 	}
-	d := xml.NewDecoder(bytes.NewReader(b))
+	d := xml.NewDecoder(br)
 	d.Strict = false
 	d.Entity = xml.HTMLEntity
 	d.CharsetReader = charset.NewReaderLabel
