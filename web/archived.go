@@ -52,19 +52,8 @@ func sanitizer() *bluemonday.Policy {
 func (s *Server) archivedPage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Security-Policy", cspArchived)
 	w.Header().Set("X-Frame-Options", "SAMEORIGIN")
-	id, err := ParseID("id", r.PathValue("id"))
-	if err != nil {
-		s.fail(w, r, statusOf(err), err)
-		return
-	}
-	c, err := s.db.Capture(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, statusOf(err), err)
-		return
-	}
-	body, err := s.db.CapturePayload(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, statusOf(err), err)
+	c, body, ok := s.captureBody(w, r)
+	if !ok {
 		return
 	}
 	out, err := s.archivedHTML(r.Context(), c, body)
@@ -310,32 +299,49 @@ func setAttr(as []html.Attribute, key, val string) []html.Attribute {
 	return append(dropAttrs(as, key), html.Attribute{Key: key, Val: val})
 }
 
+// captureOf reads the capture the path's {id} names, answering the
+// error itself when it cannot.
+func (s *Server) captureOf(w http.ResponseWriter, r *http.Request) (archive.CaptureInfo, bool) {
+	id, err := ParseID("id", r.PathValue("id"))
+	if err == nil {
+		var c archive.CaptureInfo
+		if c, err = s.db.Capture(r.Context(), id); err == nil {
+			return c, true
+		}
+	}
+	s.fail(w, r, statusOf(err), err)
+	return archive.CaptureInfo{}, false
+}
+
+// captureBody is captureOf with the capture's raw body.
+func (s *Server) captureBody(w http.ResponseWriter, r *http.Request) (archive.CaptureInfo, []byte, bool) {
+	c, ok := s.captureOf(w, r)
+	if !ok {
+		return c, nil, false
+	}
+	body, err := s.db.CapturePayload(r.Context(), c.ID)
+	if err != nil {
+		s.fail(w, r, statusOf(err), err)
+		return c, nil, false
+	}
+	return c, body, true
+}
+
 // rawCapture serves a capture's bytes exactly as received, as a download
 // that no browser will render.
 func (s *Server) rawCapture(w http.ResponseWriter, r *http.Request) {
-	id, err := ParseID("id", r.PathValue("id"))
-	if err != nil {
-		s.fail(w, r, statusOf(err), err)
-		return
-	}
-	c, err := s.db.Capture(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, statusOf(err), err)
-		return
-	}
-	body, err := s.db.CapturePayload(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, statusOf(err), err)
+	c, body, ok := s.captureBody(w, r)
+	if !ok {
 		return
 	}
 	if body == nil {
-		s.fail(w, r, http.StatusNotFound, fmt.Errorf("capture %d has no body", id))
+		s.fail(w, r, http.StatusNotFound, fmt.Errorf("capture %d has no body", c.ID))
 		return
 	}
 	h := w.Header()
 	h.Set("Content-Security-Policy", cspRaw)
 	h.Set("Content-Type", "application/octet-stream")
-	h.Set("Content-Disposition", `attachment; filename="capture-`+strconv.FormatInt(id, 10)+`.bin"`)
+	h.Set("Content-Disposition", `attachment; filename="capture-`+strconv.FormatInt(c.ID, 10)+`.bin"`)
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	if c.PayloadSHA256 != "" {
 		h.Set("ETag", `"`+c.PayloadSHA256+`"`)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"html"
@@ -190,7 +191,7 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	p, perr := ParseSearch(r.URL.Query())
 	v := searchView{P: p}
-	sites, err := s.db.Sites(ctx)
+	sites, err := s.sites(ctx)
 	if err != nil {
 		s.fail(w, r, statusOf(err), err)
 		return
@@ -258,6 +259,30 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 	exp.Set("format", "json")
 	v.ExportJSON = "/export?" + exp.Encode()
 	s.render(w, r, http.StatusOK, "search", v)
+}
+
+// sitesTTL is how long the site menu's counts are reused: counting every
+// article's site takes a while in a large archive, and a crawl adding
+// articles meanwhile changes little.
+const sitesTTL = 30 * time.Second
+
+// sites returns the archive's sites, from a cache refreshed every
+// sitesTTL.
+func (s *Server) sites(ctx context.Context) ([]archive.SiteCount, error) {
+	s.siteMu.Lock()
+	defer s.siteMu.Unlock()
+	if s.siteList != nil && time.Since(s.siteAt) < sitesTTL {
+		return s.siteList, nil
+	}
+	list, err := s.db.Sites(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if list == nil {
+		list = []archive.SiteCount{}
+	}
+	s.siteList, s.siteAt = list, time.Now()
+	return list, nil
 }
 
 // timelineItem is one line of an article's history.
@@ -460,14 +485,8 @@ type captureView struct {
 type headerLine struct{ Name, Value string }
 
 func (s *Server) capturePage(w http.ResponseWriter, r *http.Request) {
-	id, err := ParseID("id", r.PathValue("id"))
-	if err != nil {
-		s.fail(w, r, statusOf(err), err)
-		return
-	}
-	c, err := s.db.Capture(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, statusOf(err), err)
+	c, ok := s.captureOf(w, r)
+	if !ok {
 		return
 	}
 	v := captureView{C: c, ContentType: c.Header.Get("Content-Type")}

@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/annals/annals/archive"
@@ -68,6 +69,10 @@ type Server struct {
 	pages   map[string]*template.Template
 	static  http.Handler
 	mux     *http.ServeMux
+
+	siteMu   sync.Mutex // guards the cache of Sites
+	siteList []archive.SiteCount
+	siteAt   time.Time
 }
 
 //go:embed templates/*.html

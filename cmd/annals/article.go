@@ -92,6 +92,36 @@ func stamp(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04:05")
 }
 
+// articleArgs parses the flags of a command that takes one article
+// (show, history, diff) and checks its --format, which parsing sets.
+func articleArgs(fs *flag.FlagSet, args []string, format *string, formats ...string) (string, error) {
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return "", err
+	}
+	name := strings.TrimPrefix(fs.Name(), "annals ")
+	ref, err := oneArg(name, pos)
+	if err != nil {
+		return "", err
+	}
+	return ref, checkFormat(*format, formats...)
+}
+
+// openArticle opens the archive read-only and finds the article; the
+// caller closes the archive.
+func openArticle(ctx context.Context, dbPath, ref string) (*archive.DB, archive.Article, error) {
+	db, err := openArchive(ctx, dbPath, true)
+	if err != nil {
+		return nil, archive.Article{}, err
+	}
+	a, err := findArticle(ctx, db, ref)
+	if err != nil {
+		db.Close()
+		return nil, a, err
+	}
+	return db, a, nil
+}
+
 // oneArg checks that a command got exactly one URL or id.
 func oneArg(name string, args []string) (string, error) {
 	switch len(args) {

@@ -51,29 +51,18 @@ Flags:
 `)
 		fs.PrintDefaults()
 	}
-	pos, err := parseArgs(fs, args)
+	ref, err := articleArgs(fs, args, format, formatText, formatJSON)
 	if err != nil {
-		return err
-	}
-	ref, err := oneArg("diff", pos)
-	if err != nil {
-		return err
-	}
-	if err := checkFormat(*format, formatText, formatJSON); err != nil {
 		return err
 	}
 	if *from < 0 || *to < 0 {
 		return usageError("versions count from 1")
 	}
-	db, err := openArchive(ctx, *dbPath, true)
+	db, a, err := openArticle(ctx, *dbPath, ref)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	a, err := findArticle(ctx, db, ref)
-	if err != nil {
-		return err
-	}
 	m := *to
 	if m == 0 {
 		m = a.Version

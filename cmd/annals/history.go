@@ -67,26 +67,15 @@ Flags:
 `)
 		fs.PrintDefaults()
 	}
-	pos, err := parseArgs(fs, args)
+	ref, err := articleArgs(fs, args, format, formatTable, formatJSON, formatJSONL)
 	if err != nil {
 		return err
 	}
-	ref, err := oneArg("history", pos)
-	if err != nil {
-		return err
-	}
-	if err := checkFormat(*format, formatTable, formatJSON, formatJSONL); err != nil {
-		return err
-	}
-	db, err := openArchive(ctx, *dbPath, true)
+	db, a, err := openArticle(ctx, *dbPath, ref)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	a, err := findArticle(ctx, db, ref)
-	if err != nil {
-		return err
-	}
 	versions, err := db.Versions(ctx, a.ID)
 	if err != nil {
 		return err

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,10 +15,10 @@ import (
 
 // startServe runs annals serve on a free loopback port until the test
 // ends, and returns its base URL and its log.
-func startServe(t *testing.T, getenv func(string) string, args ...string) (string, *lockedBuffer) {
+func startServe(t *testing.T, getenv func(string) string, args ...string) (string, *syncBuffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	stderr := &lockedBuffer{}
+	stderr := &syncBuffer{}
 	ready := make(chan string, 1)
 	cmd := &ServeCommand{Stdout: io.Discard, Stderr: stderr, Getenv: getenv, Ready: func(addr string) { ready <- addr }}
 	done := make(chan error, 1)
@@ -46,23 +45,6 @@ func startServe(t *testing.T, getenv func(string) string, args ...string) (strin
 		}
 	})
 	return "http://" + addr, stderr
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 func get(t *testing.T, url string, header http.Header) (int, string) {

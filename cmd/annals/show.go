@@ -54,15 +54,8 @@ Flags:
 `)
 		fs.PrintDefaults()
 	}
-	pos, err := parseArgs(fs, args)
+	ref, err := articleArgs(fs, args, format, formatText, formatJSON)
 	if err != nil {
-		return err
-	}
-	ref, err := oneArg("show", pos)
-	if err != nil {
-		return err
-	}
-	if err := checkFormat(*format, formatText, formatJSON); err != nil {
 		return err
 	}
 	if *version < 0 {
@@ -79,15 +72,11 @@ Flags:
 		return usageError("--raw writes bytes: it takes no --format")
 	}
 
-	db, err := openArchive(ctx, *dbPath, true)
+	db, a, err := openArticle(ctx, *dbPath, ref)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	a, err := findArticle(ctx, db, ref)
-	if err != nil {
-		return err
-	}
 	var v archive.Version
 	if at.IsZero() {
 		v, err = db.Version(ctx, a.ID, *version)
