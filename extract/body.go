@@ -388,7 +388,7 @@ func (x *extraction) trimBody() {
 	for hi > lo && hi < len(idx) && x.signOff(idx[hi], idx[hi-1]) {
 		hi++
 	}
-	x.bodyIdx = idx[lo:hi]
+	x.bodyIdx = x.firstPost(idx[lo:hi])
 	var sb strings.Builder
 	for _, i := range x.bodyIdx {
 		if sb.Len() > 0 {

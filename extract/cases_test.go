@@ -82,6 +82,7 @@ func TestExtract_Cases(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name, html, contentType string
+		url                     string // default: a page of a Chinese government portal, dated in its path
 		enc                     encoding.Encoding
 		want                    want
 	}{
@@ -125,6 +126,32 @@ func TestExtract_Cases(t *testing.T) {
 		{name: "English visible date with zone, sidebar time ignored",
 			html: enPage(``, `<p class="meta">Published September 28, 2021 9:47 AM EDT</p>`, enParas),
 			want: want{published: "2021-09-28T09:47:00-04:00"}},
+		{name: "the date the page shows beats a generic meta date",
+			html: enPage(`<meta name="date" content="2021-09-30">`, `<p class="meta"><time>28.09.2021, 12:01 Uhr</time></p>`, enParas),
+			want: want{published: "2021-09-28T12:01:00Z"}},
+		{name: "a byline carrying the date",
+			html: enPage(``, ``, append(append([]string{}, enParas...), `<span class="author">Author: Jane Doe am 28.09.2021, 13:36 Uhr</span>`)),
+			want: want{published: "2021-09-28T13:36:00Z"}},
+		{name: "a date alone above the headline, over the print button",
+			html: strings.Replace(enPage(``, ``, enParas), "<h1>", `<div class="box"><span>28 September 2021</span></div><p><a href="#">Print</a></p><p>© Agency</p><h1>`, 1),
+			want: want{published: "2021-09-28"}},
+		{name: "a wiki page dated by its last edit", url: "https://wiki.example.org/Stammtisch",
+			html: strings.Replace(enPage(``, ``, enParas), "<footer>", `<footer><p>This page was last edited on 28 September 2021, at 13:22.</p>`, 1),
+			want: want{published: "2021-09-28T13:22:00Z"}},
+		{name: "hAtom 'updated' dates a post that states nothing else",
+			html: enPage(``, `<span class="updated" title="2013-04-04T18:52:11+00:00"></span>`, enParas),
+			want: want{published: "2013-04-04T18:52:11Z"}},
+		{name: "forum thread: the first post, its poster and stamp; replies are not the article",
+			html: `<html><head><title>《清洁》：东方式内敛与摇滚现实绘</title></head><body><div class="nav"><a href="/">首页</a> &gt; <a href="/ent/">娱乐</a></div><table>` +
+				`<tr><td><b>《清洁》：东方式内敛与摇滚现实绘</b></td></tr><tr><td><a href="user.php?id=1">眉间尺</a></td><td>` + strings.Join(zhParas, "<br><br>") +
+				`<p>〓 娱乐 留言板 发布时间 2005/05/17 22:11:42 by <a href="user.php?id=1">眉间尺</a> 〓</td></tr>` +
+				`<tr><td><a href="user.php?id=2">愤怒的马</a></td><td>如果不是这位导演，如果这种题材的电影交给别人来拍，又会变成怎么样呢？我看未必会更好，大家怎么看这个问题呢？<p>〓 娱乐 留言板 发布时间 2005/05/18 13:45:40 by <a href="user.php?id=2">愤怒的马</a> 〓</td></tr>` +
+				`<tr><td><a href="user.php?id=3">渴睡的湖</a></td><td>我觉得楼主的文很中肯的，我喜欢这个电影，张的表演满切合的，只是视觉上她的脸还是精致了些。<p>〓 娱乐 留言板 发布时间 2005/07/22 20:37:55 by <a href="user.php?id=3">渴睡的湖</a> 〓</td></tr></table></body></html>`,
+			want: want{published: "2005-05-17T22:11:42+08:00", bylines: []Byline{{"眉间尺", RoleAuthor}},
+				bodyHas: []string{"颗粒归仓"}, bodyNot: []string{"如果不是", "中肯", "发布时间"}}},
+		{name: "a post signed under its text",
+			html: zhPage("全市秋季农业生产现场推进会召开", nil, append(append([]string{}, zhParas...), "本贴由大卫于2005年8月12日16:12:21在〖心灵体操〗发表.", "郑重声明", "1. 任何言论纯属作者个人观点，与本论坛无关；")),
+			want: want{published: "2005-08-12T16:12:21+08:00", bylines: []Byline{{"大卫", RoleAuthor}}, bodyNot: []string{"本贴由", "郑重声明"}}},
 		{name: "Big5 with meta", enc: traditionalchinese.Big5,
 			html: `<html><head><meta http-equiv="Content-Type" content="text/html; charset=big5"><title>全市秋季農業生產現場推進會召開</title></head><body>` + big5Body + `</body></html>`,
 			want: want{charset: "big5", charsetSource: CharsetFromMeta, title: "全市秋季農業生產現場推進會召開", published: "2021-09-28", bodyHas: []string{"農民收入持續增長"}}},
@@ -188,7 +215,11 @@ func TestExtract_Cases(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			a, err := Extract(raw, "http://www.example.gov.cn/xw/2021/0928/1.html", tc.contentType)
+			u := tc.url
+			if u == "" {
+				u = "http://www.example.gov.cn/xw/2021/0928/1.html"
+			}
+			a, err := Extract(raw, u, tc.contentType)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -43,7 +43,7 @@ func init() {
 
 const monthAlt = `((?i:january|february|march|april|may|june|july|august|september|october|november|december|januar|februar|märz|maerz|juni|juli|oktober|dezember|janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|jänner|januari|februari|maart|mei|augustus|janeiro|fevereiro|março|maio|junho|julho|setembro|outubro|novembro|dezembro|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|okt|nov|dec|dez|dic|fév|févr|déc|juil))`
 
-const timeRe = `(?:(?:\s*[T ,]\s*|\s+at\s+|\s*[|·-]\s*|\s*)(\d{1,2})\s*[:：時时]\s*(\d{2})(?:\s*[:：分]\s*(\d{2}))?(?:\.\d+)?\s*(?:秒)?\s*(?i:(am|pm|a\.m\.|p\.m\.))?)?` +
+const timeRe = `(?:(?:\s*[T ,]\s*|,?\s+at\s+|\s*[|·-]\s*|\s*)(\d{1,2})\s*[:：時时]\s*(\d{2})(?:\s*[:：分]\s*(\d{2}))?(?:\.\d+)?\s*(?:秒)?\s*(?i:(am|pm|a\.m\.|p\.m\.))?)?` +
 	`\s*(Z|[+-]\d{2}:?\d{2}|(?:GMT|UTC)(?:\s*[+-]\d{1,2}(?::?\d{2})?)?|MEZ|MESZ|CET|CEST|BST|EST|EDT|CST|PST|PDT|[（(]?北京时间[)）]?)?`
 
 var (
@@ -60,6 +60,9 @@ var (
 	// 20210928 in URLs: /2021-09/28/, t20210928_, /20210928/
 	reURLDate = regexp.MustCompile(`(?:^|[^\d])((?:19|20)\d{2})[-/_]?(0[1-9]|1[0-2])[-/_]?(0[1-9]|[12]\d|3[01])(?:[^\d]|$)`)
 	reURLYM   = regexp.MustCompile(`/((?:19|20)\d{2})[-/_]?(0[1-9]|1[0-2])/(0[1-9]|[12]\d|3[01])/`)
+	// /2017/7/12/ and /29-10-2021 in URLs.
+	reURLLoose = regexp.MustCompile(`/((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})/`)
+	reURLDMY   = regexp.MustCompile(`/(\d{1,2})-(\d{1,2})-((?:19|20)\d{2})(?:[/_.?#-]|$)`)
 )
 
 // findStamp returns the first date in free text, with its time and zone
@@ -326,11 +329,15 @@ func urlStamp(u string) (stamp, bool) {
 	} else {
 		return stamp{}, false
 	}
-	for _, re := range []*regexp.Regexp{reURLYM, reURLDate} {
+	for _, re := range []*regexp.Regexp{reURLYM, reURLLoose, reURLDate, reURLDMY} {
 		if m := re.FindStringSubmatch(u); m != nil {
 			y, _ := strconv.Atoi(m[1])
 			mo, _ := strconv.Atoi(m[2])
 			d, _ := strconv.Atoi(m[3])
+			if re == reURLDMY {
+				y, _ = strconv.Atoi(m[3])
+				d, _ = strconv.Atoi(m[1])
+			}
 			st := stamp{year: y, month: mo, day: d, raw: m[0]}
 			if st.valid() {
 				return st, true

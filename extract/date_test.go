@@ -74,6 +74,8 @@ func TestURLStamp(t *testing.T) {
 		"http://www.example.gov.cn/art/t20210928_123.html":    "2021-09-28",
 		"https://news.example.com/2021/09/28/some-story.html": "2021-09-28",
 		"https://news.example.com/20210928/a.html":            "2021-09-28",
+		"https://www.example.de/home/2017/7/12/unter-uns":     "2017-07-12",
+		"https://example.de/media-news/meldungen/29-10-2021":  "2021-10-29",
 	} {
 		st, ok := urlStamp(in)
 		if !ok {

@@ -24,7 +24,10 @@
 //   - title.go: headline, kicker and subtitle;
 //   - date.go: date and time formats; meta.go: JSON-LD, dates, bylines,
 //     language;
-//   - byline.go: Chinese credit lines and Latin "By" names;
+//   - byline.go: Chinese credit lines (simplified and traditional), Latin
+//     "By" names and credit lines (Translated by, Photo:, Source:);
+//   - thread.go: forum threads and blog posts: the first post, its poster
+//     and its stamp;
 //   - rules.go: per-site rules files (TOML, YAML);
 //   - extract.go: Options, Extractor and the order of the steps.
 package extract

@@ -538,7 +538,14 @@ func buildPage(root *html.Node) *page {
 				}
 			}
 		}
-		if ci != "" && (strings.Contains(ci, "published") || strings.Contains(ci, "entry-date")) && a != atom.Body {
+		if ci != "" && hasToken(ci, "updated") && a != atom.Body {
+			// hAtom: <abbr class="updated" title="2013-04-04T18:52:11+00:00">.
+			v := firstNonEmpty(attr(n, "datetime"), attr(n, "title"), attr(n, "content"))
+			if v == "" {
+				v = nodeText(n, 200)
+			}
+			p.times = append(p.times, timeRef{value: v, block: len(p.blocks), prop: "hatom-updated", node: n})
+		} else if ci != "" && (strings.Contains(ci, "published") || strings.Contains(ci, "entry-date")) && a != atom.Body {
 			// hAtom and WordPress: <abbr class="published" title="2009-08-06T14:12:32+0200">.
 			v := attr(n, "datetime")
 			if v == "" {
@@ -815,4 +822,14 @@ func nodeText(n *html.Node, limit int) string {
 		}
 	}
 	return s
+}
+
+// hasToken reports whether a class and id string holds tok as a whole word.
+func hasToken(ci, tok string) bool {
+	for _, f := range strings.Fields(ci) {
+		if f == tok {
+			return true
+		}
+	}
+	return false
 }

@@ -87,13 +87,14 @@ type extraction struct {
 	kickerIdx  int
 	subIdx     int
 	captionOf  map[int]int // caption block → image number
+	post       int         // block index of a thread's first post stamp, -1 if none
 	chinese    bool
 	ruledBody  bool // the body came from a site rule's selector
 }
 
 func (x *extraction) run() {
 	p := x.p
-	x.headline, x.repeat, x.kickerIdx, x.subIdx = -1, -1, -1, -1
+	x.headline, x.repeat, x.kickerIdx, x.subIdx, x.post = -1, -1, -1, -1, -1
 	if p.base != "" && x.base != nil {
 		if b, err := x.base.Parse(p.base); err == nil {
 			x.base = b

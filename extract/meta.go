@@ -163,16 +163,21 @@ var (
 		"datepublished", "pubdate", "publishdate", "publish-date", "publish_date", "publication_date",
 		"publishdatetime", "firstpublishedtime", "article.published", "article_date_original",
 		"original-publish-date", "sailthru.date", "parsely-pub-date", "dc.date.issued", "dcterms.issued",
-		"dc.date.created", "dcterms.created", "dc.date", "dcterms.date", "date", "citation_publication_date",
+		"dc.date.created", "dcterms.created", "citation_publication_date",
 		"citation_date", "cxenseparse:recs:publishtime", "og:pubdate", "pdate", "ptime", "displaydate",
 		"weibo:article:create_at", "created", "release_date", "publishtime", "publish_time", "publishedtime",
 	}
+	// weakMetaKeys name a date without saying which: often the day the page
+	// was generated or changed. They count after the date the page shows.
+	weakMetaKeys     = []string{"dc.date", "dcterms.date", "date"}
 	modifiedMetaKeys = []string{
 		"article:modified_time", "og:updated_time", "article:modified", "datemodified", "modified_time",
 		"lastmod", "last-modified", "dc.date.modified", "dcterms.modified", "updated_time", "weibo:article:update_at",
+		"dateupdate", "dateupdated", "lastmodifiedtime", "lastmodified", "modified",
 	}
 	reDateLabel     = regexp.MustCompile(`(?i)发布时间|发表时间|发稿时间|发布日期|发表日期|发表于|发布于|刊发时间|时间[:：]|日期[:：]|published|posted|veröffentlicht|stand:|publié|publicado|pubblicato|datum`)
-	reModifiedLabel = regexp.MustCompile(`(?i)更新时间|修改时间|最后更新|updated|modified|aktualisiert|mis à jour|actualizado`)
+	reModifiedLabel = regexp.MustCompile(`(?i)更新时间|修改时间|最后更新|updated|modified|aktualisiert|mis à jour|actualizado|letzte änderung`)
+	reLastEdited    = regexp.MustCompile(`(?i)last (?:edited|modified|updated|changed) on|page was last|zuletzt (?:am|geändert|bearbeitet|aktualisiert)|letzte änderung|最后(?:修改|更新|编辑)(?:时间|于)|更新(?:时间|日期)[:：]`)
 )
 
 // findDates sets Published and Modified: structured data first (rules,
@@ -259,11 +264,19 @@ func (x *extraction) findDates() {
 	for pass := 0; pass < 2 && !textOK; pass++ {
 		for _, i := range order {
 			b := &p.blocks[i]
-			if b.kind == kindImage || b.w > 1200 || b.linkDensity() > 0.5 {
+			if b.kind == kindImage || b.w > 1200 {
 				continue
 			}
+			if b.linkDensity() > 0.5 {
+				// A line of links is a list of other articles, but for a
+				// short one that opens with its date and links on
+				// ("24. April 2020 | Pressemitteilungen").
+				if st, good := findStamp(b.text, usFirst); b.w >= 60 || !good || st.pos > 2 {
+					continue
+				}
+			}
 			t := b.text
-			if b.w > 150 && b.prose() {
+			if b.prose() && b.w > 60 {
 				// Running text: only a date that opens it ("27.1.2022 - Bei …").
 				t = prefixRunes(t, 24)
 			}
@@ -301,7 +314,28 @@ func (x *extraction) findDates() {
 			pub = textSt
 		}
 	}
+	if !textOK && x.headline >= 0 {
+		// A date alone on its line a little higher above the headline, over
+		// the print and share buttons ("14. Februar 2012 / Drucken / © APA").
+		for i := lo - 1; i >= 0 && i >= x.headline-8; i-- {
+			b := &p.blocks[i]
+			if b.kind != kindText || b.linkW > 0 || b.w > 30 {
+				continue
+			}
+			if st, good := findStamp(b.text, usFirst); good && st.pos < 12 {
+				textSt, textOK = st, true
+				break
+			}
+		}
+	}
 	set(textSt, textOK)
+	for _, k := range weakMetaKeys {
+		set(parseStamp(p.meta(k)))
+	}
+	// A forum thread or blog: the first post's stamp.
+	if !ok && x.post >= 0 {
+		set(findStamp(p.blocks[x.post].text, usFirst))
+	}
 	// A labelled line just after the article ("发布日期：2019-09-23 14:34").
 	if !ok && len(x.bodyIdx) > 0 {
 		last := x.bodyIdx[len(x.bodyIdx)-1]
@@ -314,10 +348,18 @@ func (x *extraction) findDates() {
 			}
 		}
 	}
-	// Elements whose class says date, in the article area.
-	if !ok {
+	// Elements whose class says date, in the article area; then bylines,
+	// which often carry the date ("Author: X am 29.12.2010").
+	for _, kind := range []string{"date", "author"} {
+		if ok {
+			break
+		}
 		for _, h := range p.hinted {
-			if h.kind != "date" || h.block < lo-2 || x.end > 0 && h.block > x.end+2 {
+			if h.kind != kind || h.block < lo-2 || x.end > 0 && h.block > x.end+2 {
+				continue
+			}
+			// Sidebars just after the article list other posts by date.
+			if h.block < len(p.blocks) && p.blocks[h.block].unlikely && (kind == "author" || h.block >= x.end) {
 				continue
 			}
 			t := nodeText(h.node, 300)
@@ -327,6 +369,46 @@ func (x *extraction) findDates() {
 			if st, good := findStamp(t, usFirst); good {
 				set(st, true)
 				break
+			}
+		}
+	}
+	// Modified.
+	var mod stamp
+	modOK := false
+	if st, good := parseStamp(x.ld.modified); good {
+		mod, modOK = st, true
+	}
+	for _, k := range modifiedMetaKeys {
+		if modOK {
+			break
+		}
+		mod, modOK = parseStamp(p.meta(k))
+	}
+	for _, t := range p.times {
+		if !modOK && (strings.EqualFold(t.prop, "dateModified") || t.prop == "hatom-updated") {
+			mod, modOK = parseStamp(t.value)
+		}
+	}
+	if !modOK {
+		for i := lo; i <= hi && i < len(p.blocks); i++ {
+			t := p.blocks[i].text
+			if loc := reModifiedLabel.FindStringIndex(t); loc != nil && p.blocks[i].w < 400 {
+				if st, good := findStamp(t[loc[0]:], usFirst); good {
+					mod, modOK = st, true
+					break
+				}
+			}
+		}
+	}
+	if !modOK && len(x.bodyIdx) > 0 {
+		// A wiki's or a portal's footer: "This page was last edited on …".
+		for i := x.bodyIdx[len(x.bodyIdx)-1] + 1; i < len(p.blocks); i++ {
+			t := p.blocks[i].text
+			if loc := reLastEdited.FindStringIndex(t); loc != nil && p.blocks[i].w < 300 {
+				if st, good := findStamp(t[loc[0]:], usFirst); good {
+					mod, modOK = st, true
+					break
+				}
 			}
 		}
 	}
@@ -342,10 +424,20 @@ func (x *extraction) findDates() {
 			}
 		}
 	}
+	// A page that states only when it was last changed.
+	set(mod, modOK)
 	// The first and last short lines of the body.
 	if !ok && len(x.bodyIdx) > 0 {
-		cands := x.bodyIdx[:min(3, len(x.bodyIdx))]
-		if len(x.bodyIdx) > 3 {
+		var cands []int
+		// A date alone opening the article's container ("Apr 7, 2009").
+		for i := x.first; i < x.bodyIdx[0] && i < x.first+3; i++ {
+			if b := &p.blocks[i]; b.kind == kindText && b.w < 40 && b.linkW == 0 {
+				cands = append(cands, i)
+				break
+			}
+		}
+		cands = append(cands, x.bodyIdx[:min(4, len(x.bodyIdx))]...)
+		if len(x.bodyIdx) > 4 {
 			cands = append(cands, x.bodyIdx[len(x.bodyIdx)-1])
 		}
 		for i := x.bodyIdx[len(x.bodyIdx)-1] + 1; i < min(len(p.blocks), x.bodyIdx[len(x.bodyIdx)-1]+4); i++ {
@@ -362,38 +454,15 @@ func (x *extraction) findDates() {
 			}
 		}
 	}
+	if us, good := urlStamp(a.URL); ok && good && dayDiff(us, pub) > 30 {
+		// The URL dates the page months before its stated date: the page
+		// was made then, and stamped again when moved or reworked.
+		pub = us
+	}
 	zone := x.zone()
 	if ok {
 		a.Published, a.PublishedZoneAssumed = pub.format(zone)
 		a.PublishedRaw = pub.raw
-	}
-	// Modified.
-	var mod stamp
-	modOK := false
-	if st, good := parseStamp(x.ld.modified); good {
-		mod, modOK = st, true
-	}
-	for _, k := range modifiedMetaKeys {
-		if modOK {
-			break
-		}
-		mod, modOK = parseStamp(p.meta(k))
-	}
-	if !modOK {
-		for i := lo; i <= hi && i < len(p.blocks); i++ {
-			t := p.blocks[i].text
-			if loc := reModifiedLabel.FindStringIndex(t); loc != nil && p.blocks[i].w < 400 {
-				if st, good := findStamp(t[loc[0]:], usFirst); good {
-					mod, modOK = st, true
-					break
-				}
-			}
-		}
-	}
-	if !ok && modOK {
-		// A page that states only when it was last changed.
-		a.Published, a.PublishedZoneAssumed = mod.format(zone)
-		a.PublishedRaw = mod.raw
 	}
 	if modOK {
 		a.Modified, a.ModifiedZoneAssumed = mod.format(zone)
@@ -489,6 +558,12 @@ func (x *extraction) findBylines() {
 	if !hasAuthor {
 		for _, nm := range x.structuredAuthors() {
 			add(nm, RoleAuthor)
+			hasAuthor = true
+		}
+	}
+	if !hasAuthor {
+		if n := x.poster(); n != "" {
+			add(n, RoleAuthor)
 		}
 	}
 	// Writers first, then photographers, translators and editors.
