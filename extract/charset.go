@@ -74,7 +74,10 @@ func Decode(raw []byte, contentType string) (text, charset, source string, err e
 
 // looksBinary reports whether the first bytes hold NULs or many control
 // characters, as images, archives and executables do. UTF-16 text (which
-// has NULs) is recognised by its BOM before this is asked.
+// has NULs) is recognised by its BOM before this is asked. A page that
+// starts as markup may carry stray NULs, as pages of some old publishing
+// systems do (the parser drops them): it is binary only when they and the
+// other control characters are more than a tenth of its first bytes.
 func looksBinary(raw []byte) bool {
 	head := raw[:min(len(raw), 4096)]
 	if len(head) == 0 {
@@ -83,13 +86,19 @@ func looksBinary(raw []byte) bool {
 	if bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}) {
 		return false
 	}
-	ctl := 0
+	ctl, nul := 0, 0
 	for _, b := range head {
 		if b == 0 {
-			return true
+			nul++
 		}
 		if b < 0x20 && b != '\n' && b != '\r' && b != '\t' && b != '\f' && b != 0x1b {
 			ctl++
+		}
+	}
+	if nul > 0 {
+		markup := bytes.TrimLeft(bytes.TrimPrefix(head, []byte{0xEF, 0xBB, 0xBF}), " \t\r\n\f")
+		if len(markup) == 0 || markup[0] != '<' {
+			return true
 		}
 	}
 	return ctl*10 > len(head)

@@ -94,6 +94,15 @@ func TestDecode_Binary(t *testing.T) {
 	if _, _, _, err := Decode([]byte("\x00\x01\x02GIF89a\x00\x00"), ""); err == nil {
 		t.Error("binary input decoded without error")
 	}
+	if _, _, _, err := Decode(append([]byte("<html><p>x</p>"), make([]byte, 1000)...), ""); err == nil {
+		t.Error("a page running into a kilobyte of NULs decoded without error")
+	}
+	// A page with a stray NUL is still a page.
+	page := "<html><head><title>t</title></head><body>" + strings.Repeat("<p>Text\x00 of a page.</p>", 50)
+	text, _, _, err := Decode([]byte(page), "text/html")
+	if err != nil || !strings.Contains(text, "Text\x00 of a page.") {
+		t.Errorf("a page with stray NULs: %v", err)
+	}
 }
 
 func FuzzDecode(f *testing.F) {
