@@ -16,7 +16,7 @@ var creditKeys = []struct {
 	{"见习记者", RoleReporter}, {"首席记者", RoleReporter}, {"特派记者", RoleReporter},
 	{"本报记者", RoleReporter}, {"本刊记者", RoleReporter}, {"新华社记者", RoleReporter},
 	{"记者", RoleReporter}, {"通讯员", RoleCorrespondent}, {"实习生", RoleCorrespondent},
-	{"作者", RoleAuthor}, {"撰稿", RoleAuthor}, {"撰文", RoleAuthor}, {"文字", RoleAuthor},
+	{"作者", RoleAuthor}, {"执笔人", RoleAuthor}, {"执笔", RoleAuthor}, {"撰稿", RoleAuthor}, {"撰文", RoleAuthor}, {"文字", RoleAuthor},
 	{"文/图", RoleAuthor}, {"文／图", RoleAuthor}, {"文图", RoleAuthor},
 	{"文/", RoleAuthor}, {"文／", RoleAuthor}, {"文|", RoleAuthor}, {"文｜", RoleAuthor},
 	{"摄影", RolePhotographer}, {"摄像", RolePhotographer}, {"图/", RolePhotographer},
@@ -27,6 +27,20 @@ var creditKeys = []struct {
 	{"翻译", RoleTranslator}, {"译者", RoleTranslator}, {"编译", RoleTranslator},
 	{"来源", ""}, {"稿源", ""}, {"出处", ""}, {"信息来源", ""},
 }
+
+// creditRunes are the first characters of the credit keys, and brackets:
+// a line with none of them credits no one.
+var creditRunes = func() string {
+	var sb strings.Builder
+	sb.WriteString("（(")
+	for _, k := range creditKeys {
+		r, _ := utf8.DecodeRuneInString(k.key)
+		if !strings.ContainsRune(sb.String(), r) {
+			sb.WriteRune(r)
+		}
+	}
+	return sb.String()
+}()
 
 // nonNameWords are two-character words that follow credit keys but are no
 // one's name.
@@ -56,7 +70,7 @@ type credit struct {
 func chineseCredits(line string) (out []credit, source string) {
 	orig := line
 	line = foldHant(line)
-	if !strings.ContainsAny(line, "记者通讯员作者撰稿文图摄编辑审核校对译来源稿出处（(") {
+	if !strings.ContainsAny(line, creditRunes) {
 		return nil, ""
 	}
 	type hit struct {

@@ -33,6 +33,8 @@ func TestChineseCredits(t *testing.T) {
 		{"本报记者 其其格", []credit{{"其其格", RoleReporter}}, ""},
 		{"文章很值，打赏犒劳作者一下", nil, ""},
 		{"本报讯记者张三报道", []credit{{"张三", RoleReporter}}, ""},
+		{"本报实习生 刘国栋 周炜", []credit{{"刘国栋", RoleCorrespondent}, {"周炜", RoleCorrespondent}}, ""},
+		{"执笔人：闵乐夫 赵兰波", []credit{{"闵乐夫", RoleAuthor}, {"赵兰波", RoleAuthor}}, ""},
 	} {
 		got, src := chineseCredits(tc.line)
 		if !reflect.DeepEqual(got, tc.want) || src != tc.source {
@@ -95,4 +97,30 @@ func FuzzChineseCredits(f *testing.F) {
 		latinNames(s)
 		englishCredit(s)
 	})
+}
+
+func TestPoster(t *testing.T) {
+	for in, want := range map[string]string{
+		"〓 网易娱乐 留言板 发布时间 2005/05/17 22:11:42 by 眉间尺 〓":  "眉间尺",
+		"本贴由大卫于2005年8月12日16:12:21在〖心灵体操〗发表.":            "大卫",
+		"ggjjzhzz 发表于 2005-9-15 11:46:00":               "ggjjzhzz",
+		"楼主：海姑娘 2006-12-20 10:00":                       "海姑娘",
+		"发布时间：2021-09-28 09:47":                         "",
+		"Posted by admin on September 28, 2021 at 9:47": "",
+	} {
+		if got := poster(in); got != want {
+			t.Errorf("poster(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestSiteDomain(t *testing.T) {
+	for in, want := range map[string]string{
+		"blog.wenxuecity.com": "wenxuecity.com", "members.wenxuecity.com": "wenxuecity.com",
+		"www.example.com.cn": "example.com.cn", "news.bbc.co.uk": "bbc.co.uk", "localhost": "localhost",
+	} {
+		if got := siteDomain(in); got != want {
+			t.Errorf("siteDomain(%q) = %q, want %q", in, got, want)
+		}
+	}
 }

@@ -251,6 +251,7 @@ type page struct {
 	times     []timeRef // <time> and itemprop date elements
 	hinted    []hintRef // elements whose class/id speak of author or date
 	relAuthor []nodeRef
+	profiles  []nodeRef // links that may lead to a user's or author's page
 }
 
 type nodeRef struct {
@@ -516,6 +517,9 @@ func buildPage(root *html.Node) *page {
 			if lip == "author" || lip == "creator" {
 				p.hinted = append(p.hinted, hintRef{kind: "itemprop-author", node: n, block: len(p.blocks)})
 			}
+		}
+		if a == atom.A && len(p.profiles) < 500 && mayBeProfile(attr(n, "href")) {
+			p.profiles = append(p.profiles, nodeRef{n, len(p.blocks)})
 		}
 		if strings.EqualFold(attr(n, "rel"), "author") {
 			p.relAuthor = append(p.relAuthor, nodeRef{n, len(p.blocks)})

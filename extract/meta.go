@@ -564,6 +564,18 @@ func (x *extraction) findBylines() {
 	if !hasAuthor {
 		if n := x.poster(); n != "" {
 			add(n, RoleAuthor)
+			hasAuthor = true
+		}
+	}
+	if !hasAuthor && x.chinese {
+		if n := x.loneName(); n != "" {
+			add(n, RoleAuthor)
+			hasAuthor = true
+		}
+	}
+	if !hasAuthor {
+		if n := x.owner(); n != "" {
+			add(n, RoleAuthor)
 		}
 	}
 	// Writers first, then photographers, translators and editors.
@@ -586,6 +598,15 @@ func (x *extraction) creditLines() []string {
 	for i := lo; i <= hi && i < len(p.blocks); i++ {
 		if b := &p.blocks[i]; b.kind != kindImage && b.w < 300 && !(len(x.bodyIdx) > 0 && i == x.bodyIdx[0]) {
 			lines = append(lines, b.text)
+		}
+	}
+	// The article's own lines above its text, when the headline found is
+	// far from it.
+	if len(x.bodyIdx) > 0 {
+		for i := max(x.first, hi+1); i < x.bodyIdx[0]; i++ {
+			if b := &p.blocks[i]; b.kind != kindImage && b.w < 120 && b.linkDensity() < 0.5 {
+				lines = append(lines, b.text)
+			}
 		}
 	}
 	// The lead's opening: 本报讯(记者 X)、新华社北京9月28日电（记者 X）.
@@ -894,4 +915,29 @@ func metaValues(p *page, keys []string) []string {
 		}
 	}
 	return out
+}
+
+// loneName returns the author of a Chinese page that names them alone on
+// a line by the headline, as essays and old portals do ("路是人走出来的 /
+// 胡平 / …"): two or three characters, a common surname first.
+func (x *extraction) loneName() string {
+	p := x.p
+	if x.headline < 0 {
+		return ""
+	}
+	for i := max(0, x.headline-2); i <= x.headline+2 && i < len(p.blocks); i++ {
+		b := &p.blocks[i]
+		if i == x.headline || b.kind != kindText || b.linkW > 0 || i == x.kickerIdx || i == x.subIdx {
+			continue
+		}
+		if len(x.bodyIdx) > 0 && i >= x.bodyIdx[0] {
+			break
+		}
+		t := strings.ReplaceAll(b.text, " ", "")
+		if n := utf8.RuneCountInString(t); n >= 2 && n <= 3 && hasSurname(t) && validChineseName(t, n) &&
+			!strings.Contains(x.a.Title, t) && !strings.Contains(p.title, t) {
+			return t
+		}
+	}
+	return ""
 }

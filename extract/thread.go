@@ -1,10 +1,14 @@
 package extract
 
 import (
+	"net/url"
 	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 // Forum threads and blog posts print a stamp with each post: its time and
@@ -183,4 +187,135 @@ func (x *extraction) poster() string {
 		}
 	}
 	return ""
+}
+
+// mayBeProfile is a cheap test for a link to a user's or author's page.
+func mayBeProfile(href string) bool {
+	if len(href) < 4 || len(href) > 300 {
+		return false
+	}
+	h := strings.ToLower(href)
+	for _, k := range []string{"author", "profile", "user", "member", "space", "uid", "people"} {
+		if strings.Contains(h, k) {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	reProfilePath  = regexp.MustCompile(`(?i)/(?:author|authors|user|users|member|members|profile|profiles|people|space)/([^/?#]+)`)
+	profileParams  = []string{"author", "uid", "userid", "user", "username", "cid", "lookuserid", "memberid"}
+	reNotAUserName = regexp.MustCompile(`(?i)查看|点击|资料|管理|登录|登陆|注册|更多|首页|主页|个人|空间|博客|留言|发表|文章|相册|profile|home|more|view|posts|edit|about|log ?in|sign|regist|anmeld|abmeld|konto|account|passwor`)
+)
+
+// profileKey names the user a profile link leads to ("author=102",
+// "/author/jane-doe") and says whether the link leads to the user alone,
+// not to one of their lists (a category, an archive month).
+func profileKey(base *url.URL, href string) (key string, alone bool) {
+	u, err := url.Parse(strings.TrimSpace(href))
+	if err != nil {
+		return "", false
+	}
+	if base != nil {
+		u = base.ResolveReference(u)
+		// Only the site's own users: not its channel on a video site.
+		if siteDomain(u.Hostname()) != siteDomain(base.Hostname()) {
+			return "", false
+		}
+	}
+	if m := reProfilePath.FindStringSubmatch(u.Path); m != nil {
+		return strings.ToLower(u.Host + m[0]), u.RawQuery == ""
+	}
+	q := u.Query()
+	for _, k := range profileParams {
+		if v := q.Get(k); v != "" {
+			return strings.ToLower(u.Host + u.Path + "?" + k + "=" + v), len(q) == 1
+		}
+	}
+	return "", false
+}
+
+// linkName is the name a link shows: its text, or its picture's alt text.
+func linkName(n *html.Node) string {
+	if t := strings.TrimSpace(nodeText(n, 100)); t != "" {
+		return t
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.ElementNode && c.DataAtom == atom.Img {
+			return strings.TrimSpace(attr(c, "alt"))
+		}
+	}
+	return ""
+}
+
+// owner returns the user a blog or forum page belongs to: the one whose
+// profile link heads the post, else the one whose profile the page links
+// again and again (a blog's sidebar) and whose archives it links or whose
+// name its title bears, named by a link to their profile alone.
+func (x *extraction) owner() string {
+	p := x.p
+	lo, _ := x.headerZone()
+	first := len(p.blocks)
+	if len(x.bodyIdx) > 0 {
+		first = x.bodyIdx[0]
+	}
+	count := map[string]int{}
+	lists := map[string]bool{} // the user's categories or archives are linked
+	names := map[string]string{}
+	for _, r := range p.profiles {
+		key, alone := profileKey(x.base, attr(r.node, "href"))
+		if key == "" {
+			continue
+		}
+		name := ""
+		if alone {
+			if n := userName(linkName(r.node)); n != "" && !reNotAUserName.MatchString(n) {
+				name = n
+			}
+		}
+		if name != "" && r.block >= lo-3 && r.block <= first {
+			return name // the post's header names its poster
+		}
+		count[key]++
+		if !alone {
+			lists[key] = true
+		}
+		if name != "" && names[key] == "" {
+			names[key] = name
+		}
+	}
+	best, n1, n2 := "", 0, 0
+	for k, c := range count {
+		switch {
+		case c > n1:
+			best, n1, n2 = k, c, n1
+		case c > n2:
+			n2 = c
+		}
+	}
+	// A blog's owner, not the most frequent byline of a list of teasers:
+	// their archives are linked, or the page's title names them.
+	if n1 >= 2 && n1 > 2*n2 && names[best] != "" && (lists[best] || contains(titleParts(p.title), names[best])) {
+		return names[best]
+	}
+	return ""
+}
+
+// siteDomain is the part of a host name its owner registered:
+// blog.example.com and members.example.com are both example.com,
+// www.example.com.cn is example.com.cn.
+func siteDomain(host string) string {
+	labels := strings.Split(strings.ToLower(strings.TrimSuffix(host, ".")), ".")
+	n := 2
+	if len(labels) >= 3 {
+		switch labels[len(labels)-2] {
+		case "com", "net", "org", "gov", "edu", "co", "ac", "or", "ne", "go":
+			n = 3
+		}
+	}
+	if len(labels) <= n {
+		return strings.Join(labels, ".")
+	}
+	return strings.Join(labels[len(labels)-n:], ".")
 }
