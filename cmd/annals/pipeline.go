@@ -98,7 +98,7 @@ func (p *Pipeline) Ingest(ctx context.Context, c *archive.Capture, html bool) (a
 	}
 	out, err := p.DB.Record(ctx, c, art)
 	if err != nil {
-		return out, nil, fmt.Errorf("archive %s: %w", c.URL, err)
+		return out, nil, fmt.Errorf("archive: %w", err) // Record's errors name the URL
 	}
 	if out.Event != archive.EventNone && out.Event != archive.EventUnchanged {
 		p.log().Debug("article "+string(out.Event), "url", out.KeyURL, "version", out.Version, "changed", out.Changed)
@@ -253,6 +253,9 @@ func (r *jobRunner) run(ctx context.Context, j *job.Job) (runResult, error) {
 	switch {
 	case crawlErr != nil:
 		res.Status, res.Note = archive.RunFailed, crawlErr.Error()
+		if hint := storageHint(crawlErr); hint != "" {
+			res.Note += "; " + hint
+		}
 	case res.Stats.Interrupted && lost != nil && ctx.Err() == nil:
 		res.Status, res.Note = archive.RunFailed, lost.Error()
 	case res.Stats.Interrupted:
@@ -306,6 +309,25 @@ func (r *jobRunner) closeDeadRuns(ctx context.Context, name string, current int6
 		}
 		log.Warn("an earlier run of the job never finished: recorded as interrupted", "earlier_run", id, "started", run.StartedAt)
 	}
+}
+
+// storageHint says what to do when a run stopped because the archive's
+// file could not be written: its disk is full (SQLite's SQLITE_FULL) or
+// refused a write (SQLITE_IOERR: a file size limit, a failing disk); ""
+// for other errors. The archive keeps what was recorded before, and the
+// frontier where the run stopped.
+func storageHint(err error) string {
+	var coded interface{ Code() int }
+	if !errors.As(err, &coded) {
+		return ""
+	}
+	switch coded.Code() & 0xff {
+	case 13:
+		return "the archive's disk is full: free space there (or move the archive) and run the same command again; the run resumes where it stopped"
+	case 10:
+		return "the archive's file could not be written (a full disk, a file size limit, a failing disk?): fix that and run the same command again; the run resumes where it stopped"
+	}
+	return ""
 }
 
 // runNote says what a completed run left undone.
