@@ -71,6 +71,9 @@ func findStamp(s string, usFirst bool) (stamp, bool) {
 	if len(s) > 4000 {
 		s = s[:4000]
 	}
+	if strings.IndexAny(s, "0123456789") < 0 {
+		return stamp{}, false // every date form has digits
+	}
 	best := stamp{pos: -1}
 	try := func(st stamp, ok bool) {
 		if ok && (best.pos < 0 || st.pos < best.pos) {
