@@ -34,6 +34,7 @@
 //	diff.go      Diff of two versions, field by field and paragraph by paragraph
 //	export.go    Export: streaming records; exportfmt.go: CSV/JSON/JSONL encoders
 //	verify.go    Verify: integrity, payload hashes, content hashes
+//	file.go      CheckFile: what the file's header tells without SQLite (truncation)
 //	lock.go      named locks with heartbeat and takeover
 //	stmt.go      the write transaction's statement cache
 //	frontier.go  the crawl frontier (owned with the crawler)

@@ -42,9 +42,17 @@ Flags:
 	if fs.NArg() > 0 {
 		return usageError("verify takes no arguments, got %q: see 'annals verify --help'", fs.Args())
 	}
+	// What the file's header tells first: SQLite cannot open a truncated
+	// file to say so.
+	fileProblems, _ := archive.CheckFile(*dbPath) // a file that cannot be read: openArchive says why
 	db, err := openArchive(ctx, *dbPath, false)
 	if errors.Is(err, archive.ErrDamaged) {
-		fmt.Fprintln(c.Stdout, "DAMAGED database:", *dbPath+":", "the file's header or schema is unreadable:", err)
+		for _, p := range fileProblems {
+			fmt.Fprintln(c.Stdout, "DAMAGED", p.String())
+		}
+		if len(fileProblems) == 0 {
+			fmt.Fprintln(c.Stdout, "DAMAGED database:", *dbPath+":", "the file's header or schema is unreadable:", err)
+		}
 		return fmt.Errorf("%s is damaged beyond opening; keep a copy of the file before any repair", *dbPath)
 	}
 	if err != nil {
@@ -55,6 +63,7 @@ Flags:
 	if err != nil {
 		return fmt.Errorf("verify %s: %w", *dbPath, err)
 	}
+	rep.Problems = append(fileProblems, rep.Problems...)
 	for _, p := range rep.Problems {
 		fmt.Fprintln(c.Stdout, "DAMAGED", p.String())
 	}
