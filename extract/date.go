@@ -71,7 +71,7 @@ func findStamp(s string, usFirst bool) (stamp, bool) {
 	if len(s) > 4000 {
 		s = s[:4000]
 	}
-	if strings.IndexAny(s, "0123456789") < 0 {
+	if !strings.ContainsAny(s, "0123456789") {
 		return stamp{}, false // every date form has digits
 	}
 	best := stamp{pos: -1}

@@ -25,7 +25,7 @@ var rePostStamp = regexp.MustCompile(`(?i)发表于|发布于|发表时间|发�
 // running text, with a date and a time of day and a poster's word.
 func (x *extraction) postStamp(i int) bool {
 	b := &x.p.blocks[i]
-	if b.kind != kindText || b.w >= 160 || b.w-b.linkW >= 60 && b.punct >= 2 || strings.IndexAny(b.text, "0123456789") < 0 {
+	if b.kind != kindText || b.w >= 160 || b.w-b.linkW >= 60 && b.punct >= 2 || !strings.ContainsAny(b.text, "0123456789") {
 		return false
 	}
 	if !rePostStamp.MatchString(b.text) {
