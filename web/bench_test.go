@@ -2,8 +2,10 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -41,25 +43,85 @@ var (
 		"kerqin.example.cn", "xlh.example.cn", "en.example.cn"}
 )
 
+// benchVocab is the synthetic archive's vocabulary: 30,000 Chinese and
+// 20,000 English words ranked by frequency, drawn with Zipf's law as in
+// real text. The named words above sit at ranks from about 30 (in most
+// articles) to about 3,000 (in a few hundred), so that the benchmark's
+// queries span common and rare terms; the rest are made up from their
+// characters and syllables.
+type benchVocab struct {
+	zh, en []string
+}
+
+var benchVocabulary = sync.OnceValue(func() *benchVocab {
+	r := rand.New(rand.NewPCG(7, 7))
+	build := func(named []string, size int, word func() string) []string {
+		words := make([]string, size)
+		seen := map[string]bool{}
+		for k, w := range named {
+			// Geometric spacing from rank 30 to rank 3000.
+			rank := int(30 * math.Pow(100, float64(k)/float64(len(named)-1)))
+			for words[rank] != "" {
+				rank++
+			}
+			words[rank], seen[w] = w, true
+		}
+		for i := range words {
+			for words[i] == "" {
+				if w := word(); !seen[w] {
+					words[i], seen[w] = w, true
+				}
+			}
+		}
+		return words
+	}
+	var chars []rune
+	for _, w := range benchZH {
+		chars = append(chars, []rune(w)...)
+	}
+	zhWord := func() string {
+		n := 2 + r.IntN(3)/2 // mostly two characters, some three
+		if r.IntN(10) == 0 {
+			n = 4
+		}
+		w := make([]rune, n)
+		for i := range w {
+			w[i] = chars[r.IntN(len(chars))]
+		}
+		return string(w)
+	}
+	syll := strings.Fields("ba be bi bo bu da de di do du ka ke ki ko ku la le li lo lu ma me mi mo mu na ne ni no nu ra re ri ro ru sa se si so su ta te ti to tu va ve vi vo vu")
+	enWord := func() string {
+		var b strings.Builder
+		for range 2 + r.IntN(3) {
+			b.WriteString(syll[r.IntN(len(syll))])
+		}
+		return b.String()
+	}
+	return &benchVocab{zh: build(benchZH, 30000, zhWord), en: build(benchEN, 20000, enWord)}
+})
+
 // benchArticle builds article i of the synthetic archive: 70% Chinese,
 // 30% English, 3 to 9 paragraphs, published over four years.
 func benchArticle(i int) (*archive.Capture, *extract.Article) {
+	v := benchVocabulary()
 	r := rand.New(rand.NewPCG(uint64(i), 42))
-	pick := func(words []string) string {
-		// Squared uniform: early words are much more common.
-		f := r.Float64()
-		return words[int(f*f*float64(len(words)))]
-	}
 	zh := r.IntN(10) < 7
+	words := v.en
+	if zh {
+		words = v.zh
+	}
+	zipf := rand.NewZipf(r, 1.1, 1, uint64(len(words)-1))
+	pick := func() string { return words[zipf.Uint64()] }
 	var paras []string
 	for range 3 + r.IntN(7) {
 		var b strings.Builder
 		for range 4 + r.IntN(6) {
 			for range 5 + r.IntN(8) {
 				if zh {
-					b.WriteString(pick(benchZH))
+					b.WriteString(pick())
 				} else {
-					b.WriteString(pick(benchEN) + " ")
+					b.WriteString(pick() + " ")
 				}
 			}
 			if zh {
@@ -73,9 +135,9 @@ func benchArticle(i int) (*archive.Capture, *extract.Article) {
 	var title strings.Builder
 	for range 3 + r.IntN(4) {
 		if zh {
-			title.WriteString(pick(benchZH))
+			title.WriteString(pick())
 		} else {
-			title.WriteString(pick(benchEN) + " ")
+			title.WriteString(pick() + " ")
 		}
 	}
 	site := benchSites[i%len(benchSites)]
@@ -240,8 +302,12 @@ func BenchmarkSearchAPI(b *testing.B) {
 		}
 		for _, qs := range benchQueries {
 			if d, ok := worst[qs]; ok {
+				rec := httptest.NewRecorder()
+				srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://127.0.0.1/api/search?"+qs, nil))
+				var res SearchResponse
+				json.Unmarshal(rec.Body.Bytes(), &res)
 				v, _ := url.ParseQuery(qs)
-				b.Logf("slowest %8.1f ms  %v", float64(d.Microseconds())/1000, v)
+				b.Logf("slowest %8.1f ms  %6d hits  %v", float64(d.Microseconds())/1000, res.Total, v)
 			}
 		}
 		reportLatency(b, lat, 100*time.Millisecond)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"io"
 	"net/http"
 	"time"
 
@@ -31,20 +32,19 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		s.apiFail(w, r, paramError("format", "%q: use csv, json or jsonl", truncate(format, 20)))
 		return
 	}
-	// Check the query before the first byte goes out, so that a bad one
-	// is a clean 400 rather than a cut download.
-	if _, err := s.db.Search(r.Context(), archive.Query{Text: p.Query().Text, Limit: 1}); err != nil {
-		s.apiFail(w, r, err)
-		return
-	}
 	name := "annals-search-" + time.Now().UTC().Format("20060102-150405") + "." + format
-	h := w.Header()
-	h.Set("Content-Type", ctype)
-	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	enc, err := archive.NewExportEncoder(w, format, format == archive.FormatCSV)
+	tw := &trackingWriter{w: w}
+	enc, err := archive.NewExportEncoder(tw, format, format == archive.FormatCSV)
 	if err != nil {
 		s.apiFail(w, r, err)
 		return
+	}
+	// Headers go out with the first byte, so that a query the archive
+	// refuses (checked before any record) still gets a clean 400.
+	tw.before = func() {
+		h := w.Header()
+		h.Set("Content-Type", ctype)
+		h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	}
 	n := 0
 	err = s.db.SearchExport(r.Context(), p.Query(), func(rec archive.ExportRecord) error {
@@ -54,10 +54,32 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = enc.Close()
 	}
+	if err != nil && !tw.wrote {
+		s.apiFail(w, r, err)
+		return
+	}
 	if err != nil && !errors.Is(err, r.Context().Err()) {
 		// Headers are gone: all that can be done is to cut the download
 		// short, which the client sees as an incomplete transfer.
 		s.log.Error("export failed", "records", n, "err", err)
 		panic(http.ErrAbortHandler)
 	}
+}
+
+// trackingWriter calls before ahead of its first write and remembers
+// whether anything was written.
+type trackingWriter struct {
+	w      io.Writer
+	before func()
+	wrote  bool
+}
+
+func (t *trackingWriter) Write(p []byte) (int, error) {
+	if !t.wrote {
+		t.wrote = true
+		if t.before != nil {
+			t.before()
+		}
+	}
+	return t.w.Write(p)
 }
