@@ -202,7 +202,17 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, statusOf(perr), "search", v)
 		return
 	}
+	// The counts by state and site are other queries as long as the
+	// search itself: run them at the same time.
+	var facets archive.Facets
+	var ferr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		facets, ferr = s.db.SearchFacets(ctx, p.Query(), 8)
+	}()
 	res, err := s.db.Search(ctx, p.Query())
+	<-done
 	if err != nil {
 		v.Err = err.Error()
 		if errors.Is(err, archive.ErrBadQuery) {
@@ -211,9 +221,8 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, statusOf(err), "search", v)
 		return
 	}
-	facets, err := s.db.SearchFacets(ctx, p.Query(), 8)
-	if err != nil {
-		s.fail(w, r, statusOf(err), err)
+	if ferr != nil {
+		s.fail(w, r, statusOf(ferr), ferr)
 		return
 	}
 	v.Total, v.Index = res.Total, res.Index
