@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go.uber.org/goleak"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -28,6 +29,13 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	if benchArchives.dir != "" {
 		os.RemoveAll(benchArchives.dir)
+	}
+	// No goroutine may outlive its archive: group commit, lock heartbeats.
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
 	}
 	os.Exit(code)
 }
