@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -76,8 +77,20 @@ var (
 
 // integrity runs PRAGMA integrity_check and names the owner of each page
 // it complains about.
+//
+// It runs on a connection of its own: SQLite's integrity check of an FTS5
+// table reuses what that connection last read of the index without
+// asking whether another connection changed it since, so on a pooled
+// reader it can report damage that is not there.
 func (db *DB) integrity(ctx context.Context, add func(what, where, detail string)) error {
-	rows, err := db.read.QueryContext(ctx, fmt.Sprintf("PRAGMA integrity_check(%d)", maxIntegrityMessages))
+	fresh, err := sql.Open("sqlite", db.dsn(true))
+	if err != nil {
+		add("database", db.Path, "integrity check cannot run: "+err.Error())
+		return nil
+	}
+	defer fresh.Close()
+	fresh.SetMaxOpenConns(1)
+	rows, err := fresh.QueryContext(ctx, fmt.Sprintf("PRAGMA integrity_check(%d)", maxIntegrityMessages))
 	if err != nil {
 		add("database", db.Path, "integrity check cannot run: "+err.Error())
 		return nil
