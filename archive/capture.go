@@ -86,6 +86,7 @@ type prepared struct {
 	payloadHit bool        // the digest is already stored
 	content    content
 	hash       []byte
+	fields     []byte // content.fieldHashes
 	tokTitle   string
 	tokBody    string
 }
@@ -105,7 +106,7 @@ func (db *DB) Record(ctx context.Context, c *Capture, a *extract.Article) (Outco
 	if db.write == nil {
 		return Outcome{}, errors.New("record: archive is not open")
 	}
-	p, err := db.prepare(ctx, db.read, c, a)
+	p, err := db.prepare(ctx, cachedReader{db}, c, a)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -139,27 +140,51 @@ type recordJob struct {
 const maxGroup = 256
 
 // writeLoop commits Record calls. Calls that arrive while a transaction
-// commits are grouped into the next one (group commit), each in its own
-// savepoint so that one failing call does not undo the others; every call
-// returns only after its transaction is durable.
-func (db *DB) writeLoop(jobs <-chan *recordJob, done chan<- struct{}) {
+// commits are grouped into the next one (group commit); every call returns
+// only after its transaction is durable. Between groups it indexes the
+// versions recorded (index.go): when indexBatch wait, when the oldest has
+// waited indexDelay, when a search asks (syncs), and before it ends.
+func (db *DB) writeLoop(jobs <-chan *recordJob, syncs <-chan chan error, done chan<- struct{}) {
 	defer close(done)
-	for job := range jobs {
-		group := []*recordJob{job}
-	more:
-		for len(group) < maxGroup {
-			select {
-			case j, ok := <-jobs:
-				if !ok {
+	ctx := context.Background()
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		var due <-chan time.Time
+		if now, wait, ok := db.idx.due(); now {
+			db.runIndex(ctx)
+			continue
+		} else if ok {
+			timer.Reset(wait)
+			due = timer.C
+		}
+		select {
+		case job, ok := <-jobs:
+			if !ok {
+				if db.idx.waiting.Load() > 0 {
+					db.runIndex(ctx)
+				}
+				return
+			}
+			group := []*recordJob{job}
+		more:
+			for len(group) < maxGroup {
+				select {
+				case j, ok := <-jobs:
+					if !ok {
+						break more
+					}
+					group = append(group, j)
+				default:
 					break more
 				}
-				group = append(group, j)
-			default:
-				break more
 			}
+			db.commitGroup(group)
+			db.prepareWanted(ctx)
+		case <-due:
+		case reply := <-syncs:
+			reply <- db.runIndex(ctx)
 		}
-		db.commitGroup(group)
-		db.prepareWanted(context.Background())
 	}
 }
 
@@ -180,9 +205,9 @@ func (db *DB) commitGroup(group []*recordJob) {
 	if len(live) == 0 {
 		return
 	}
-	// No savepoints: FTS5 writes its pending index at each one, which
-	// would undo the point of grouping. When one call fails, the group is
-	// rolled back and each call runs in a transaction of its own.
+	// No savepoints: the group shares one transaction. When one call
+	// fails, the group is rolled back and each call runs in a transaction
+	// of its own.
 	if db.runGroup(live) == nil || len(live) == 1 {
 		return
 	}
@@ -220,11 +245,12 @@ func (db *DB) runGroup(jobs []*recordJob) error {
 	if err := sqltx.Commit(); err != nil {
 		return fail(fmt.Errorf("commit: %w", err))
 	}
+	db.idx.recorded(tx.fresh)
 	return nil
 }
 
-// recordBatch records many captures in one transaction (for bulk imports
-// and for building benchmark archives).
+// recordBatch records many captures in one transaction, and indexes them
+// in it (for building benchmark archives).
 func (db *DB) recordBatch(ctx context.Context, cs []*Capture, as []*extract.Article) error {
 	sqltx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
@@ -240,6 +266,9 @@ func (db *DB) recordBatch(ctx context.Context, cs []*Capture, as []*extract.Arti
 		if _, err := db.record(ctx, tx, p); err != nil {
 			return fmt.Errorf("record %s: %w", c.URL, err)
 		}
+	}
+	if _, err := db.indexWaiting(ctx, tx, tx.fresh); err != nil {
+		return err
 	}
 	return sqltx.Commit()
 }
@@ -296,6 +325,7 @@ func (db *DB) prepare(ctx context.Context, q queryer, c *Capture, a *extract.Art
 		}
 		p.content = normalize(a)
 		p.hash = p.content.hash()
+		p.fields = p.content.fieldHashes()
 		p.tokTitle = tokenize(a.Title)
 		p.tokBody = tokenize(a.Body)
 	}
@@ -361,6 +391,7 @@ type articleRow struct {
 	versionID int64
 	version   int
 	hash      []byte
+	fields    []byte // the latest version's field hashes; nil before schema 3
 }
 
 func (db *DB) record(ctx context.Context, tx *wtx, p *prepared) (Outcome, error) {
@@ -545,12 +576,12 @@ func isHome(target, host string, seeds []string) bool {
 }
 
 func findArticle(ctx context.Context, q queryer, urlID, keyURLID int64) (*articleRow, error) {
-	const sel = `SELECT a.id, a.state, coalesce(a.moved_to, ''), coalesce(a.version_id, 0), a.version, v.content_sha256
+	const sel = `SELECT a.id, a.state, coalesce(a.moved_to, ''), coalesce(a.version_id, 0), a.version, v.content_sha256, v.field_hashes
 		FROM articles a LEFT JOIN versions v ON v.id = a.version_id `
 	scan := func(row *sql.Row) (*articleRow, error) {
 		var r articleRow
 		var state string
-		err := row.Scan(&r.id, &state, &r.movedTo, &r.versionID, &r.version, &r.hash)
+		err := row.Scan(&r.id, &state, &r.movedTo, &r.versionID, &r.version, &r.hash, &r.fields)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, nil
 		}
@@ -571,16 +602,19 @@ func findArticle(ctx context.Context, q queryer, urlID, keyURLID int64) (*articl
 		WHERE url_id = ? AND article_id IS NOT NULL ORDER BY id DESC LIMIT 1)`, urlID))
 }
 
-// insertVersion stores p's article as the next version of art, indexes it,
-// and returns the fields changed from the previous version.
+// insertVersion stores p's article as the next version of art with its
+// search_docs row, queues it for the full-text indexes, and returns the fields changed from the previous version.
 func (db *DB) insertVersion(ctx context.Context, tx *wtx, p *prepared, art *articleRow, captureID int64) ([]string, error) {
 	var changed []string
 	if art.versionID != 0 {
-		prev, err := versionContent(ctx, tx, art.versionID)
-		if err != nil {
-			return nil, err
+		var ok bool
+		if changed, ok = changedFieldHashes(art.fields, p.fields); !ok {
+			prev, err := versionContent(ctx, tx, art.versionID)
+			if err != nil {
+				return nil, err
+			}
+			changed = changedFields(prev, p.content)
 		}
-		changed = changedFields(prev, p.content)
 		if _, err := tx.ExecContext(ctx, `UPDATE versions SET superseded_ms = ? WHERE id = ?`, p.started, art.versionID); err != nil {
 			return nil, fmt.Errorf("update version: %w", err)
 		}
@@ -595,29 +629,26 @@ func (db *DB) insertVersion(ctx context.Context, tx *wtx, p *prepared, art *arti
 	}
 	art.version++
 	cjk := strings.ContainsFunc(a.Title, isCJK) || strings.ContainsFunc(a.Body, isCJK)
-	res, err := tx.ExecContext(ctx, `INSERT INTO versions (article_id, version, capture_id, captured_ms, content_sha256, changed,
+	res, err := tx.ExecContext(ctx, `INSERT INTO versions (article_id, version, capture_id, captured_ms, content_sha256, field_hashes, changed,
 			title, kicker, subtitle, published, published_ms, bylines, source, language, body, extra, cjk)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		art.id, art.version, captureID, p.started, p.hash, strings.Join(changed, ","),
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		art.id, art.version, captureID, p.started, p.hash, p.fields, strings.Join(changed, ","),
 		a.Title, a.Kicker, a.Subtitle, a.Published, pub, bylinesJSON(a.Bylines), a.Source, a.Language, a.Body, extraJSON(a), cjk)
 	if err != nil {
 		return nil, fmt.Errorf("insert version: %w", err)
 	}
 	art.versionID, _ = res.LastInsertId()
-	art.hash = p.hash
+	art.hash, art.fields = p.hash, p.fields
 	if _, err := tx.ExecContext(ctx, `INSERT INTO search_docs (version_id, article_id, site, captured_ms, published_ms)
 		SELECT ?, a.id, u.host, ?, ? FROM articles a JOIN urls u ON u.id = a.url_id WHERE a.id = ?`,
 		art.versionID, p.started, pub, art.id); err != nil {
 		return nil, fmt.Errorf("index version: %w", err)
 	}
-	if cjk {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO fts_trigram (rowid, title, body) VALUES (?, ?, ?)`, art.versionID, a.Title, a.Body); err != nil {
-			return nil, fmt.Errorf("index version: %w", err)
-		}
+	// The full-text indexes are written later, in batches (index.go).
+	if tx.fresh == nil {
+		tx.fresh = map[int64]tokens{}
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO fts_tokens (rowid, title, body) VALUES (?, ?, ?)`, art.versionID, p.tokTitle, p.tokBody); err != nil {
-		return nil, fmt.Errorf("index version: %w", err)
-	}
+	tx.fresh[art.versionID] = tokens{p.tokTitle, p.tokBody}
 	return changed, nil
 }
 
@@ -634,10 +665,14 @@ func versionContent(ctx context.Context, q queryer, id int64) (content, error) {
 	return normalize(&a), nil
 }
 
+// upsertURL returns the id of URL u, storing it when new. A known URL is
+// only read: rewriting its row would put its page in every commit.
 func upsertURL(ctx context.Context, tx *wtx, u, host string) (int64, error) {
 	var id int64
-	err := tx.QueryRowContext(ctx, `INSERT INTO urls (url, host) VALUES (?, ?)
-		ON CONFLICT (url) DO UPDATE SET host = excluded.host RETURNING id`, u, host).Scan(&id)
+	err := tx.QueryRowContext(ctx, `SELECT id FROM urls WHERE url = ?`, u).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = tx.QueryRowContext(ctx, `INSERT INTO urls (url, host) VALUES (?, ?) RETURNING id`, u, host).Scan(&id)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("store URL: %w", err)
 	}

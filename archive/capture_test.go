@@ -242,12 +242,7 @@ func TestDB_Record_Refuses(t *testing.T) {
 		t.Fatalf("binary body: %v", err)
 	}
 	db.Close()
-	ro := NewDB(db.Path)
-	ro.ReadOnly = true
-	if err := ro.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer ro.Close()
+	ro := openReadOnly(t, db.Path)
 	if _, err := ro.Record(ctx, page("http://example.cn/y", "y", t0), nil); !errors.Is(err, ErrReadOnly) {
 		t.Fatalf("read-only Record: %v", err)
 	}

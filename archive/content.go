@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/json"
 	"strings"
@@ -116,6 +117,37 @@ func (c content) hash() []byte {
 		h.Write([]byte{0x1e})
 	}
 	return h.Sum(nil)
+}
+
+// fieldHashLen is how many bytes of each field's SHA-256 fieldHashes keeps.
+const fieldHashLen = 8
+
+// fieldHashes returns the first fieldHashLen bytes of the SHA-256 of each
+// field, concatenated in ContentFields order (versions.field_hashes).
+// They only tell which fields changed; whether the content changed at all
+// is decided by the full hash.
+func (c content) fieldHashes() []byte {
+	out := make([]byte, 0, len(c)*fieldHashLen)
+	for _, f := range c {
+		sum := sha256.Sum256([]byte(f))
+		out = append(out, sum[:fieldHashLen]...)
+	}
+	return out
+}
+
+// changedFieldHashes names the fields whose hashes differ; ok is false
+// when either is not a set of field hashes (a version recorded before
+// schema 3).
+func changedFieldHashes(old, new []byte) (changed []string, ok bool) {
+	if len(old) != len(ContentFields)*fieldHashLen || len(new) != len(old) {
+		return nil, false
+	}
+	for i, f := range ContentFields {
+		if !bytes.Equal(old[i*fieldHashLen:(i+1)*fieldHashLen], new[i*fieldHashLen:(i+1)*fieldHashLen]) {
+			changed = append(changed, f)
+		}
+	}
+	return changed, true
 }
 
 // changedFields names the fields that differ between two contents.

@@ -53,11 +53,14 @@ type DB struct {
 	seeds  map[int64][]string   // run id → seeds, for "redirect to the seed root"
 	locks  map[*Lock]bool       // held locks, released by Close
 	stmts  map[string]*sql.Stmt // prepared on the write connection
+	rstmts map[string]*sql.Stmt // prepared on the read pool
 	wanted map[string]bool      // statements to prepare between transactions
 
 	jobMu     sync.RWMutex
 	jobs      chan *recordJob // Record calls for the write loop; nil once closed
+	syncs     chan chan error // index requests for the write loop (index.go)
 	writeDone chan struct{}
+	idx       *indexQueue // versions waiting for the full-text index
 }
 
 // ErrReadOnly is returned by writes to an archive opened ReadOnly.
@@ -105,6 +108,7 @@ func (db *DB) Open(ctx context.Context) error {
 	db.seeds = map[int64][]string{}
 	db.locks = map[*Lock]bool{}
 	db.stmts = map[string]*sql.Stmt{}
+	db.rstmts = map[string]*sql.Stmt{}
 	db.wanted = map[string]bool{}
 	if !db.ReadOnly {
 		w, err := sql.Open("sqlite", db.dsn(false))
@@ -120,8 +124,11 @@ func (db *DB) Open(ctx context.Context) error {
 			db.Close()
 			return fmt.Errorf("open archive %s: %w", db.Path, damaged(err))
 		}
-		db.jobs, db.writeDone = make(chan *recordJob), make(chan struct{})
-		go db.writeLoop(db.jobs, db.writeDone)
+		db.jobs, db.syncs, db.writeDone = make(chan *recordJob), make(chan chan error), make(chan struct{})
+		db.idx = &indexQueue{}
+		// Versions a crashed writer left unindexed are indexed first.
+		db.idx.waiting.Store(1)
+		go db.writeLoop(db.jobs, db.syncs, db.writeDone)
 	}
 	r, err := sql.Open("sqlite", db.dsn(true))
 	if err != nil {
@@ -172,6 +179,12 @@ func (db *DB) Close() error {
 	}
 	db.jobMu.Unlock()
 	var errs []error
+	db.mu.Lock()
+	for _, s := range db.rstmts {
+		s.Close()
+	}
+	db.rstmts = nil
+	db.mu.Unlock()
 	if db.read != nil {
 		errs = append(errs, db.read.Close())
 		db.read = nil

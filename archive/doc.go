@@ -12,6 +12,9 @@
 //   - payload bytes are never re-encoded; what was received is what is kept;
 //   - a Record that returned is on disk (synchronous=FULL); concurrent
 //     Record calls share commits (group commit);
+//   - a recorded version is searchable at once in the process that
+//     recorded it, and in others within a quarter of a second (the
+//     full-text indexes are written in batches, index.go);
 //   - one writer and many readers may use one archive across processes;
 //     writers queue behind a busy timeout instead of failing;
 //   - a crash at any point loses at most the capture in flight;
@@ -24,6 +27,7 @@
 //	migrate.go   numbered schema migrations (schema/NNN_*.sql)
 //	run.go       crawl runs: StartRun, FinishRun, Run
 //	capture.go   Record: captures, payloads, articles, versions, events; group commit
+//	index.go     the full-text indexes, written in batches behind a watermark
 //	payload.go   payload codec (zstd, deltas) and reading payloads back
 //	headers.go   header blocks and patches
 //	content.go   the versioned fields, their normalisation and hash
@@ -36,6 +40,6 @@
 //	verify.go    Verify: integrity, payload hashes, content hashes
 //	file.go      CheckFile: what the file's header tells without SQLite (truncation)
 //	lock.go      named locks with heartbeat and takeover
-//	stmt.go      the write transaction's statement cache
+//	stmt.go      the write transaction's and the read pool's statement caches
 //	frontier.go  the crawl frontier (owned with the crawler)
 package archive

@@ -81,6 +81,7 @@ func (db *DB) Export(ctx context.Context, q ExportQuery, fn func(ExportRecord) e
 		if err != nil {
 			return err
 		}
+		db.awaitIndex(ctx)
 		where = append(where, "v.id IN (SELECT rowid FROM fts_"+index+" WHERE fts_"+index+" MATCH ?)")
 		args = append(args, match)
 	}

@@ -21,6 +21,19 @@ func newTestDB(t testing.TB) *DB {
 	return db
 }
 
+// openReadOnly opens the archive at path read-only, as search and export
+// do, closing it when the test ends.
+func openReadOnly(t testing.TB, path string) *DB {
+	t.Helper()
+	ro := NewDB(path)
+	ro.ReadOnly = true
+	if err := ro.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ro.Close() })
+	return ro
+}
+
 // t0 is the time of the first capture in tests.
 var t0 = time.Date(2021, 9, 28, 1, 47, 3, 0, time.UTC)
 

@@ -80,6 +80,7 @@ type Facets struct {
 // SearchFacets counts what Search would find for q in each state and on
 // each site, returning at most maxSites sites.
 func (db *DB) SearchFacets(ctx context.Context, q Query, maxSites int) (Facets, error) {
+	db.awaitIndex(ctx)
 	f := Facets{States: map[State]int{}}
 	byState := q
 	byState.State = ""
@@ -166,6 +167,7 @@ func searchFrom(q Query) (from, where string, args []any, err error) {
 // It streams from one read transaction, so memory stays flat however many
 // hits there are. An error from fn stops it and is returned.
 func (db *DB) SearchExport(ctx context.Context, q Query, fn func(ExportRecord) error) error {
+	db.awaitIndex(ctx)
 	from, where, args, err := searchFrom(q)
 	if err != nil {
 		return err

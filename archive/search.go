@@ -87,6 +87,9 @@ func (db *DB) Search(ctx context.Context, q Query) (Results, error) {
 			return Results{}, err
 		}
 	}
+	if index != "" {
+		db.awaitIndex(ctx)
+	}
 	where, args, needArticles := searchFilter(q)
 	from := ""
 	if needArticles {

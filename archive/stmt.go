@@ -11,6 +11,9 @@ import (
 type wtx struct {
 	tx *sql.Tx
 	db *DB
+	// fresh holds the versions this transaction stored, tokenised for
+	// the full-text index (index.go), by id.
+	fresh map[int64]tokens
 }
 
 func (db *DB) wrap(tx *sql.Tx) *wtx { return &wtx{tx: tx, db: db} }
@@ -73,4 +76,45 @@ func (t *wtx) QueryContext(ctx context.Context, query string, args ...any) (*sql
 		return s.QueryContext(ctx, args...)
 	}
 	return t.tx.QueryContext(ctx, query, args...)
+}
+
+// cachedReader is the read pool with statements prepared once, for the
+// queries every Record runs before it is queued (payload lookups): SQLite
+// parsing them anew each time costs more than running them.
+type cachedReader struct{ db *DB }
+
+var _ queryer = cachedReader{}
+
+// readStmt returns the read pool's prepared statement for query, preparing
+// it on first use; nil if it cannot be prepared (the query then runs
+// unprepared and reports its error).
+func (db *DB) readStmt(ctx context.Context, query string) *sql.Stmt {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if s, ok := db.rstmts[query]; ok {
+		return s
+	}
+	if db.rstmts == nil {
+		return nil // closed
+	}
+	s, err := db.read.PrepareContext(ctx, query)
+	if err != nil {
+		return nil
+	}
+	db.rstmts[query] = s
+	return s
+}
+
+func (r cachedReader) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if s := r.db.readStmt(ctx, query); s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
+	return r.db.read.QueryRowContext(ctx, query, args...)
+}
+
+func (r cachedReader) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if s := r.db.readStmt(ctx, query); s != nil {
+		return s.QueryContext(ctx, args...)
+	}
+	return r.db.read.QueryContext(ctx, query, args...)
 }

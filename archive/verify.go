@@ -48,14 +48,8 @@ func (db *DB) Verify(ctx context.Context, progress func(done, total int)) (Verif
 	if err := db.integrity(ctx, add); err != nil {
 		return rep, err
 	}
-	for _, t := range []string{"fts_trigram", "fts_tokens"} {
-		if db.write == nil {
-			break
-		}
-		// rank 1: compare an external-content index with its content too.
-		if _, err := db.write.ExecContext(ctx, `INSERT INTO `+t+`(`+t+`, rank) VALUES ('integrity-check', 1)`); err != nil {
-			add("index", "full-text index "+t, err.Error()+" (rebuildable from the versions table)")
-		}
+	if db.write != nil {
+		db.verifyIndexes(ctx, add)
 	}
 	if err := db.verifyPayloads(ctx, &rep, add, progress); err != nil {
 		return rep, err
@@ -67,6 +61,34 @@ func (db *DB) Verify(ctx context.Context, progress func(done, total int)) (Verif
 		return rep, err
 	}
 	return rep, nil
+}
+
+// verifyIndexes indexes the versions waiting for the full-text indexes
+// and checks both indexes, in one transaction, so that a version another
+// process records meanwhile cannot read as missing from them. What fails
+// is reported as damage.
+func (db *DB) verifyIndexes(ctx context.Context, add func(what, where, detail string)) {
+	sqltx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		add("index", "full-text indexes", "cannot be checked: "+err.Error())
+		return
+	}
+	defer sqltx.Rollback()
+	n, err := db.indexWaiting(ctx, db.wrap(sqltx), nil)
+	if err != nil {
+		add("index", "full-text indexes", "the versions waiting to be indexed cannot be: "+err.Error())
+	}
+	for _, t := range []string{"fts_trigram", "fts_tokens"} {
+		// rank 1: compare an external-content index with its content too.
+		if _, err := sqltx.ExecContext(ctx, `INSERT INTO `+t+`(`+t+`, rank) VALUES ('integrity-check', 1)`); err != nil {
+			add("index", "full-text index "+t, err.Error()+" (rebuildable from the versions table)")
+		}
+	}
+	if err == nil && n > 0 {
+		if err := sqltx.Commit(); err != nil {
+			add("index", "full-text indexes", fmt.Sprintf("%d versions waiting were indexed but could not be saved: %v", n, err))
+		}
+	}
 }
 
 var (
