@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -65,8 +66,10 @@ func (db *DB) Verify(ctx context.Context, progress func(done, total int)) (Verif
 
 // verifyIndexes indexes the versions waiting for the full-text indexes
 // and checks both indexes, in one transaction, so that a version another
-// process records meanwhile cannot read as missing from them. What fails
-// is reported as damage.
+// process records meanwhile cannot read as missing from them. Damage is
+// reported; a failure to write (a full disk) is not damage: the versions
+// keep waiting, and fts_trigram is then checked without comparing it with
+// the versions, from which they are missing by design.
 func (db *DB) verifyIndexes(ctx context.Context, add func(what, where, detail string)) {
 	sqltx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
@@ -75,18 +78,27 @@ func (db *DB) verifyIndexes(ctx context.Context, add func(what, where, detail st
 	}
 	defer sqltx.Rollback()
 	n, err := db.indexWaiting(ctx, db.wrap(sqltx), nil)
+	indexed := err == nil
 	if err != nil {
-		add("index", "full-text indexes", "the versions waiting to be indexed cannot be: "+err.Error())
+		if errors.Is(damaged(err), ErrDamaged) {
+			add("index", "full-text indexes", "the versions waiting to be indexed cannot be: "+err.Error())
+		} else {
+			db.Logger.Warn("versions waiting for the full-text index could not be indexed; they keep waiting", "err", err)
+		}
 	}
 	for _, t := range []string{"fts_trigram", "fts_tokens"} {
 		// rank 1: compare an external-content index with its content too.
-		if _, err := sqltx.ExecContext(ctx, `INSERT INTO `+t+`(`+t+`, rank) VALUES ('integrity-check', 1)`); err != nil {
+		rank := 1
+		if !indexed {
+			rank = 0
+		}
+		if _, err := sqltx.ExecContext(ctx, fmt.Sprintf(`INSERT INTO %s(%[1]s, rank) VALUES ('integrity-check', %d)`, t, rank)); err != nil {
 			add("index", "full-text index "+t, err.Error()+" (rebuildable from the versions table)")
 		}
 	}
-	if err == nil && n > 0 {
+	if indexed && n > 0 {
 		if err := sqltx.Commit(); err != nil {
-			add("index", "full-text indexes", fmt.Sprintf("%d versions waiting were indexed but could not be saved: %v", n, err))
+			db.Logger.Warn("versions indexed by verify could not be saved; they keep waiting", "versions", n, "err", err)
 		}
 	}
 }
