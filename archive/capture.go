@@ -375,7 +375,7 @@ func (db *DB) preparePayload(ctx context.Context, q queryer, p *prepared) error 
 			}
 		}
 	}
-	row, err := db.codec.encode(p.c.Body, base, baseID, int(baseDepth), db.MaxDeltaDepth)
+	row, err := db.codec.encode(p.c.Body, sum[:], base, baseID, int(baseDepth), db.MaxDeltaDepth)
 	if err != nil {
 		return err
 	}

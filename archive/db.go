@@ -35,8 +35,11 @@ type DB struct {
 	BusyTimeout time.Duration
 	// Logger receives diagnostics; nil discards them.
 	Logger *slog.Logger
-	// CompressionLevel is the zstd level for payloads.
+	// CompressionLevel is the zstd level for payloads stored alone.
 	CompressionLevel zstd.EncoderLevel
+	// DeltaLevel is the zstd level for payloads stored as a delta against
+	// the previous payload of their URL.
+	DeltaLevel zstd.EncoderLevel
 	// MaxDeltaDepth bounds payload delta chains (reads decode at most this
 	// many extra frames); 0 stores every payload on its own.
 	MaxDeltaDepth int
@@ -72,6 +75,7 @@ func NewDB(path string) *DB {
 		Path:             path,
 		BusyTimeout:      DefaultBusyTimeout,
 		CompressionLevel: zstd.SpeedBetterCompression,
+		DeltaLevel:       DefaultDeltaLevel,
 		MaxDeltaDepth:    DefaultMaxDeltaDepth,
 		LockStaleAfter:   DefaultLockStaleAfter,
 		LockHeartbeat:    DefaultLockHeartbeat,
@@ -94,13 +98,16 @@ func (db *DB) Open(ctx context.Context) error {
 	if db.CompressionLevel == 0 {
 		db.CompressionLevel = zstd.SpeedBetterCompression
 	}
+	if db.DeltaLevel == 0 {
+		db.DeltaLevel = DefaultDeltaLevel
+	}
 	if db.LockStaleAfter <= 0 {
 		db.LockStaleAfter = DefaultLockStaleAfter
 	}
 	if db.LockHeartbeat <= 0 {
 		db.LockHeartbeat = DefaultLockHeartbeat
 	}
-	c, err := newCodec(db.CompressionLevel)
+	c, err := newCodec(db.CompressionLevel, db.DeltaLevel)
 	if err != nil {
 		return fmt.Errorf("open archive %s: %w", db.Path, err)
 	}

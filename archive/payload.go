@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/klauspost/compress/zstd"
 )
@@ -21,6 +22,19 @@ const (
 // DefaultMaxDeltaDepth bounds delta chains: reading a payload decodes at
 // most this many frames besides its own.
 const DefaultMaxDeltaDepth = 8
+
+// DefaultDeltaLevel is the zstd level for deltas of large pages: the
+// default level. Measured on the corpus pages with one paragraph
+// inserted, its deltas of pages over 128 KB are much smaller than the
+// fastest level's (190 bytes against 520 for pages of 256-512 KB), since
+// the fastest level's match table is too small to remember a whole large
+// page; below smallDeltaWindow both levels make deltas of the same size,
+// and the fastest level is used there, as it costs less to set up.
+const DefaultDeltaLevel = zstd.SpeedDefault
+
+// smallDeltaWindow is the largest delta window (base and page together)
+// encoded at the fastest level whatever DB.DeltaLevel says.
+const smallDeltaWindow = 128 << 10
 
 // dictID is the dictionary ID written into delta frames.
 const dictID = 1
@@ -45,13 +59,31 @@ type payloadRow struct {
 
 // codec compresses and decompresses payloads. Its zero value is not
 // usable; newCodec makes one.
+//
+// A delta is a zstd frame whose raw dictionary is the base payload, so
+// its encoder and decoder are set up for each base. Setting up an encoder
+// (its match tables) costs more than encoding a page, so idle delta
+// encoders are kept, by window size, and given the next base with
+// ResetWithOptions; so are idle delta decoders.
 type codec struct {
-	level zstd.EncoderLevel
-	enc   *zstd.Encoder // no dictionary; EncodeAll is safe for concurrent use
-	dec   *zstd.Decoder
+	level      zstd.EncoderLevel
+	deltaLevel zstd.EncoderLevel
+	enc        *zstd.Encoder // no dictionary; EncodeAll is safe for concurrent use
+	dec        *zstd.Decoder
+
+	mu        sync.Mutex
+	deltaEncs map[int][]*zstd.Encoder // idle, by window size
+	deltaDecs []*zstd.Decoder         // idle
 }
 
-func newCodec(level zstd.EncoderLevel) (*codec, error) {
+// Bounds on the idle delta coders a codec keeps: a few per window size,
+// and none for windows so large that keeping them would hold much memory.
+const (
+	maxIdleCoders   = 2
+	maxPooledWindow = 8 << 20
+)
+
+func newCodec(level, deltaLevel zstd.EncoderLevel) (*codec, error) {
 	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(level), zstd.WithEncoderConcurrency(1))
 	if err != nil {
 		return nil, fmt.Errorf("zstd encoder: %w", err)
@@ -60,20 +92,30 @@ func newCodec(level zstd.EncoderLevel) (*codec, error) {
 	if err != nil {
 		return nil, fmt.Errorf("zstd decoder: %w", err)
 	}
-	return &codec{level: level, enc: enc, dec: dec}, nil
+	return &codec{level: level, deltaLevel: deltaLevel, enc: enc, dec: dec, deltaEncs: map[int][]*zstd.Encoder{}}, nil
 }
 
 func (c *codec) close() {
 	c.enc.Close()
 	c.dec.Close()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, es := range c.deltaEncs {
+		for _, e := range es {
+			e.Close()
+		}
+	}
+	for _, d := range c.deltaDecs {
+		d.Close()
+	}
+	c.deltaEncs, c.deltaDecs = nil, nil
 }
 
-// encode picks the smallest way to keep raw: as is, zstd alone, or a zstd
-// delta against base (the raw bytes of payload baseID, whose chain depth is
+// encode picks the smallest way to keep raw, whose SHA-256 is sha: as is,
+// zstd alone, or a zstd delta against base (the raw bytes of payload baseID, whose chain depth is
 // baseDepth) when base is given and the chain stays within maxDepth.
-func (c *codec) encode(raw []byte, base []byte, baseID int64, baseDepth, maxDepth int) (payloadRow, error) {
-	sum := sha256.Sum256(raw)
-	row := payloadRow{sha: sum[:], size: len(raw), codec: codecIdentity, data: raw}
+func (c *codec) encode(raw, sha []byte, base []byte, baseID int64, baseDepth, maxDepth int) (payloadRow, error) {
+	row := payloadRow{sha: sha, size: len(raw), codec: codecIdentity, data: raw}
 	if base != nil && baseID != 0 && baseDepth+1 <= maxDepth {
 		d, err := c.encodeDelta(raw, base)
 		if err != nil {
@@ -104,18 +146,82 @@ func windowFor(n int) int {
 }
 
 func (c *codec) encodeDelta(raw, base []byte) ([]byte, error) {
-	// The default level: setting up a better level's tables for a large
-	// dictionary costs more than it saves on a delta.
-	enc, err := zstd.NewWriter(nil,
-		zstd.WithEncoderLevel(zstd.SpeedDefault),
-		zstd.WithEncoderConcurrency(1),
-		zstd.WithWindowSize(windowFor(len(base)+len(raw))),
-		zstd.WithEncoderDictRaw(dictID, base))
-	if err != nil {
-		return nil, fmt.Errorf("zstd delta encoder: %w", err)
+	window := windowFor(len(base) + len(raw))
+	var enc *zstd.Encoder
+	c.mu.Lock()
+	if idle := c.deltaEncs[window]; len(idle) > 0 {
+		enc, c.deltaEncs[window] = idle[len(idle)-1], idle[:len(idle)-1]
 	}
-	defer enc.Close()
-	return enc.EncodeAll(raw, make([]byte, 0, len(raw)/8+64)), nil
+	c.mu.Unlock()
+	if enc != nil {
+		if err := enc.ResetWithOptions(nil, zstd.WithEncoderDictRaw(dictID, base)); err != nil {
+			enc.Close()
+			return nil, fmt.Errorf("zstd delta encoder: %w", err)
+		}
+	} else {
+		level := c.deltaLevel
+		if window <= smallDeltaWindow {
+			level = zstd.SpeedFastest
+		}
+		var err error
+		enc, err = zstd.NewWriter(nil,
+			zstd.WithEncoderLevel(level),
+			zstd.WithEncoderConcurrency(1),
+			zstd.WithWindowSize(window),
+			zstd.WithEncoderDictRaw(dictID, base))
+		if err != nil {
+			return nil, fmt.Errorf("zstd delta encoder: %w", err)
+		}
+	}
+	out := enc.EncodeAll(raw, make([]byte, 0, len(raw)/8+64))
+	c.mu.Lock()
+	if c.deltaEncs != nil && window <= maxPooledWindow && len(c.deltaEncs[window]) < maxIdleCoders {
+		c.deltaEncs[window] = append(c.deltaEncs[window], enc)
+		enc = nil
+	}
+	c.mu.Unlock()
+	if enc != nil {
+		enc.Close()
+	}
+	return out, nil
+}
+
+// decodeDelta decodes a delta frame against base.
+func (c *codec) decodeDelta(data, base []byte, size int) ([]byte, error) {
+	opts := []zstd.DOption{
+		zstd.WithDecoderMaxMemory(uint64(size) + uint64(len(base)) + 1<<20),
+		zstd.WithDecoderMaxWindow(uint64(windowFor(len(base) + size))),
+		zstd.WithDecoderDictRaw(dictID, base),
+	}
+	var dec *zstd.Decoder
+	c.mu.Lock()
+	if n := len(c.deltaDecs); n > 0 {
+		dec, c.deltaDecs = c.deltaDecs[n-1], c.deltaDecs[:n-1]
+	}
+	c.mu.Unlock()
+	var err error
+	if dec != nil {
+		err = dec.ResetWithOptions(nil, opts...)
+	} else {
+		dec, err = zstd.NewReader(nil, append(opts, zstd.WithDecoderConcurrency(1))...)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out, err := dec.DecodeAll(data, make([]byte, 0, size))
+	// Let go of the base before the decoder waits for the next one.
+	if dec.ResetWithOptions(nil, zstd.WithDecoderDictDelete()) == nil {
+		c.mu.Lock()
+		if c.deltaDecs != nil && len(c.deltaDecs) < maxIdleCoders {
+			c.deltaDecs = append(c.deltaDecs, dec)
+			dec = nil
+		}
+		c.mu.Unlock()
+	}
+	if dec != nil {
+		dec.Close()
+	}
+	return out, err
 }
 
 // decode turns stored data back into raw bytes; base is the raw bytes of
@@ -127,16 +233,7 @@ func (c *codec) decode(codecName string, data, base []byte, size int) ([]byte, e
 	case codecZstd:
 		return c.dec.DecodeAll(data, make([]byte, 0, size))
 	case codecDelta:
-		dec, err := zstd.NewReader(nil,
-			zstd.WithDecoderConcurrency(1),
-			zstd.WithDecoderMaxMemory(uint64(size)+uint64(len(base))+1<<20),
-			zstd.WithDecoderMaxWindow(uint64(windowFor(len(base)+size))),
-			zstd.WithDecoderDictRaw(dictID, base))
-		if err != nil {
-			return nil, err
-		}
-		defer dec.Close()
-		return dec.DecodeAll(data, make([]byte, 0, size))
+		return c.decodeDelta(data, base, size)
 	default:
 		return nil, fmt.Errorf("unknown codec %q", codecName)
 	}

@@ -1,12 +1,16 @@
 package archive
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/klauspost/compress/zstd"
 )
 
 // syntheticHTML builds a news page of about n paragraphs of varied Chinese
@@ -79,6 +83,43 @@ func TestDB_PayloadDelta(t *testing.T) {
 			t.Fatalf("payload %s: %v", sum, err)
 		}
 	}
+}
+
+// TestCodec_ReusedCoders encodes and decodes deltas of pages of many sizes
+// (windows below and above the size where the level changes) from several
+// goroutines at once: encoders and decoders kept for reuse must give each
+// delta its own base.
+func TestCodec_ReusedCoders(t *testing.T) {
+	c, err := newCodec(zstd.SpeedBetterCompression, DefaultDeltaLevel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.close()
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 12 {
+				base := []byte(syntheticHTML(uint64(w*100+i), 5+i%4*40))
+				raw := []byte(strings.Replace(string(base), "<p>", fmt.Sprintf("<p>更正%d-%d：", w, i), 1))
+				d, err := c.encodeDelta(raw, base)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				got, err := c.decode(codecDelta, d, base, len(raw))
+				if err != nil || !bytes.Equal(got, raw) {
+					t.Errorf("goroutine %d page %d (%d bytes): delta of %d bytes decodes wrong: %v", w, i, len(raw), len(d), err)
+					return
+				}
+				if len(d) > len(raw)/20 {
+					t.Errorf("page %d: delta of %d bytes for a one-line edit of %d", i, len(d), len(raw))
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 func TestDB_PayloadNoDelta(t *testing.T) {
