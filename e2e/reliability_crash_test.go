@@ -98,18 +98,22 @@ func TestReliability_CrashSafety(t *testing.T) {
 // after a random delay, until a run finishes its pass (after maxKills
 // kills, when not 0, the next run is left alone); it returns the number of
 // kills. The delays range from almost nothing (the process is still
-// opening the archive) to five requests' worth, so that kills land in
+// opening the archive) to three requests' worth, so that kills land in
 // every phase: start-up, lock, robots.txt, fetches, recording, the run's
 // end.
 func killUntilDone(t *testing.T, rng *rand.Rand, dir string, args []string, delay time.Duration, maxKills int) int {
 	t.Helper()
-	kills := 0
+	kills, early := 0, 0
 	var at []string
 	for {
 		if kills > 300 {
 			t.Fatalf("the crawl did not finish after %d kills", kills)
 		}
-		wait := time.Duration(5+rng.IntN(int(5*delay/time.Millisecond))) * time.Millisecond
+		// The span widens after each kill that came before the crawl
+		// started, so that a machine too busy to start annals within it
+		// still lets the crawl progress.
+		span := 3*delay + time.Duration(early)*100*time.Millisecond
+		wait := time.Duration(5+rng.IntN(int(span/time.Millisecond))) * time.Millisecond
 		if maxKills > 0 && kills >= maxKills {
 			wait = 5 * time.Minute
 		}
@@ -135,6 +139,11 @@ func killUntilDone(t *testing.T, rng *rand.Rand, dir string, args []string, dela
 				phase = "run"
 			}
 			at = append(at, fmt.Sprintf("%s@%s", phase, wait))
+			if phase == "start-up" || phase == "run" {
+				early++
+			} else {
+				early = 0
+			}
 			if phase != "exit" {
 				continue
 			}
