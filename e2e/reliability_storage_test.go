@@ -149,11 +149,12 @@ func TestReliability_CorruptArchive(t *testing.T) {
 	}
 
 	t.Run("page", func(t *testing.T) {
-		// The header of a table's leaf page past the middle of the file
-		// (not the schema's, on page 1) overwritten.
+		// The header of a table's leaf page in use past the middle of the
+		// file (not the schema's, on page 1) overwritten.
+		free := freePages(whole, pageSize)
 		page := 0
 		for p := pages / 2; p <= pages; p++ {
-			if whole[(p-1)*pageSize] == 0x0d { // a table b-tree leaf page
+			if whole[(p-1)*pageSize] == 0x0d && !free[p] { // a table b-tree leaf page
 				page = p
 				break
 			}
@@ -212,4 +213,22 @@ func TestReliability_CorruptArchive(t *testing.T) {
 		}
 		t.Fatalf("no altered payload was detected in %d tries", tried)
 	})
+}
+
+// freePages returns the pages on the freelist of an SQLite file (whatever
+// they hold is not in use), read from its header and trunk pages.
+func freePages(data []byte, pageSize int) map[int]bool {
+	be := func(b []byte) int { return int(b[0])<<24 | int(b[1])<<16 | int(b[2])<<8 | int(b[3]) }
+	free := map[int]bool{}
+	for trunk := be(data[32:36]); trunk > 0 && (trunk-1)*pageSize+8 <= len(data) && !free[trunk]; {
+		free[trunk] = true
+		t := data[(trunk-1)*pageSize:]
+		for i := range be(t[4:8]) {
+			if off := 8 + 4*i; off+4 <= pageSize {
+				free[be(t[off:off+4])] = true
+			}
+		}
+		trunk = be(t[0:4])
+	}
+	return free
 }
