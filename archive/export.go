@@ -18,19 +18,29 @@ type ExportQuery struct {
 	AllVersions bool
 	// Site keeps one host ("www." ignored).
 	Site string
-	// Since and Until keep versions captured in [Since, Until).
+	// Since and Until keep versions first captured in [Since, Until): the
+	// capture time, when annals first saw that content.
 	Since, Until time.Time
+	// PublishedSince and PublishedUntil keep versions whose publish time
+	// (as the page states it) is in [PublishedSince, PublishedUntil);
+	// versions without a known publish time are left out when either is
+	// set.
+	PublishedSince, PublishedUntil time.Time
 	// Text keeps versions matching this search text (Search's syntax).
 	Text string
 }
 
 // ExportRecord is one exported article version.
 type ExportRecord struct {
-	ArticleID     int64
-	URL           string
-	Version       int
-	State         State // the article's state now
-	MovedTo       string
+	ArticleID int64
+	URL       string
+	Version   int
+	// State is the article's state while this version was its latest:
+	// now for the latest version; for an earlier one, the state the
+	// article was in when the next version replaced it (a version that
+	// was taken down and replaced on its return reads "gone").
+	State         State
+	MovedTo       string // where a moved article went, at the same moment
 	FirstSeen     time.Time
 	CapturedAt    time.Time // when this version was first captured
 	LastCheckedAt time.Time // the article's latest answered fetch
@@ -54,23 +64,17 @@ type ExportRecord struct {
 // size and the records are one consistent snapshot. An error from fn stops
 // the export and is returned.
 func (db *DB) Export(ctx context.Context, q ExportQuery, fn func(ExportRecord) error) error {
-	var where []string
-	var args []any
+	var f conds
 	if !q.AllVersions {
-		where = append(where, "v.id = a.version_id")
+		f.add("v.id = a.version_id")
 	}
 	if q.Site != "" {
-		where = append(where, "u.host IN (?, ?)")
-		args = append(args, siteHosts(q.Site)...)
+		f.add("u.host IN (?, ?)", siteHosts(q.Site)...)
 	}
-	if !q.Since.IsZero() {
-		where = append(where, "v.captured_ms >= ?")
-		args = append(args, q.Since.UnixMilli())
-	}
-	if !q.Until.IsZero() {
-		where = append(where, "v.captured_ms < ?")
-		args = append(args, q.Until.UnixMilli())
-	}
+	f.time("v.captured_ms >= ?", q.Since)
+	f.time("v.captured_ms < ?", q.Until)
+	f.time("v.published_ms >= ?", q.PublishedSince)
+	f.time("v.published_ms < ?", q.PublishedUntil)
 	if strings.TrimSpace(q.Text) != "" {
 		node, err := parseQuery(q.Text)
 		if err != nil {
@@ -82,16 +86,17 @@ func (db *DB) Export(ctx context.Context, q ExportQuery, fn func(ExportRecord) e
 			return err
 		}
 		db.awaitIndex(ctx)
-		where = append(where, "v.id IN (SELECT rowid FROM fts_"+index+" WHERE fts_"+index+" MATCH ?)")
-		args = append(args, match)
+		f.add("v.id IN (SELECT rowid FROM fts_"+index+" WHERE fts_"+index+" MATCH ?)", match)
 	}
+	where, args := f.where, f.args
 	w := ""
 	if len(where) > 0 {
 		w = "WHERE " + strings.Join(where, " AND ")
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT `+exportCols+`
+	rows, err := db.read.QueryContext(ctx, `SELECT `+exportColsHead+versionStateCols+exportColsTail+`
 		FROM versions v JOIN articles a ON a.id = v.article_id JOIN urls u ON u.id = a.url_id
 		JOIN captures c ON c.id = v.capture_id LEFT JOIN payloads p ON p.id = c.payload_id
+		`+versionStateJoin+`
 		`+w+` ORDER BY v.article_id, v.version`, args...)
 	if err != nil {
 		return searchError(err)
@@ -100,10 +105,32 @@ func (db *DB) Export(ctx context.Context, q ExportQuery, fn func(ExportRecord) e
 }
 
 // exportCols are the columns scanExport reads, from versions v, articles
-// a, urls u, captures c and payloads p.
-const exportCols = `a.id, u.url, v.version, a.state, coalesce(a.moved_to, ''), a.first_seen_ms,
+// a, urls u, captures c and payloads p, with the article's state now.
+const exportCols = exportColsHead + `a.state, coalesce(a.moved_to, ''), ` + exportColsTail
+
+// The columns of exportCols before and after the state and moved_to.
+const (
+	exportColsHead = `a.id, u.url, v.version, `
+	exportColsTail = `a.first_seen_ms,
 	v.captured_ms, a.last_checked_ms, v.title, v.kicker, v.subtitle, v.published, v.bylines, v.source, v.language,
 	v.body, v.changed, v.content_sha256, coalesce(p.sha256, x''), v.capture_id, coalesce(c.run_id, 0)`
+)
+
+// versionStateJoin joins, as s (and its URL as su), the last capture that
+// set the article's state before version v was replaced: for a latest
+// version none is needed, its state is the article's now.
+// versionStateCols are the state and moved_to it gives.
+const (
+	versionStateJoin = `LEFT JOIN captures s ON v.superseded_ms IS NOT NULL AND s.id = (
+		SELECT x.id FROM captures x WHERE x.article_id = v.article_id
+		AND x.event IN ('first_seen', 'gone', 'moved', 'restored') AND x.started_ms < v.superseded_ms
+		ORDER BY x.started_ms DESC, x.id DESC LIMIT 1)
+	LEFT JOIN urls su ON su.id = s.url_id`
+	versionStateCols = `CASE WHEN v.superseded_ms IS NULL THEN a.state
+		WHEN s.event IN ('gone', 'moved') THEN s.event ELSE 'live' END,
+	CASE WHEN v.superseded_ms IS NULL THEN coalesce(a.moved_to, '')
+		WHEN s.event = 'moved' THEN coalesce(su.url, '') || char(31) || coalesce(s.redirect_to, '') ELSE '' END, `
+)
 
 // scanExport turns rows of exportCols into records for fn, and closes rows.
 func scanExport(rows *sql.Rows, fn func(ExportRecord) error) error {
@@ -118,6 +145,11 @@ func scanExport(rows *sql.Rows, fn func(ExportRecord) error) error {
 		if err := rows.Scan(&r.ArticleID, &r.URL, &r.Version, &state, &r.MovedTo, &first, &captured, &last, &r.Title, &r.Kicker,
 			&r.Subtitle, &r.Published, &bylines, &r.Source, &r.Language, &r.Body, &changed, &csum, &psum, &r.CaptureID, &r.RunID); err != nil {
 			return fmt.Errorf("export: %w", err)
+		}
+		if from, to, ok := strings.Cut(r.MovedTo, "\x1f"); ok {
+			// A move in the past: its Location, made absolute as Record
+			// did when it recorded the move.
+			r.MovedTo = resolveRef(from, to)
 		}
 		r.State, r.FirstSeen, r.CapturedAt, r.LastCheckedAt = State(state), fromMS(first), fromMS(captured), fromMS(last)
 		r.Bylines, r.Changed = parseBylines(bylines), splitChanged(changed)

@@ -41,15 +41,34 @@ type ExportEncoder interface {
 // bom starts CSV output with a UTF-8 byte order mark, which spreadsheet
 // programs need to read Chinese text correctly.
 func NewExportEncoder(w io.Writer, format string, bom bool) (ExportEncoder, error) {
+	return NewExportEncoderWith(w, format, ExportOptions{BOM: bom})
+}
+
+// ExportOptions adjust the CSV an encoder writes (JSON ignores them).
+type ExportOptions struct {
+	// BOM starts the output with a UTF-8 byte order mark, which
+	// spreadsheet programs need to read Chinese text correctly.
+	BOM bool
+	// CSVSafe puts an apostrophe before every cell that begins with =, +,
+	// -, @, a tab or a carriage return, so that a spreadsheet shows it as
+	// text instead of running it as a formula. Archived pages are written
+	// by anyone: a title "=HYPERLINK(…)" is an attack on whoever opens the
+	// export. The cells then differ from the archived text by that
+	// apostrophe; without CSVSafe every cell is the archived text exactly.
+	CSVSafe bool
+}
+
+// NewExportEncoderWith is NewExportEncoder with every option.
+func NewExportEncoderWith(w io.Writer, format string, o ExportOptions) (ExportEncoder, error) {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	switch format {
 	case FormatCSV:
-		if bom {
+		if o.BOM {
 			bw.WriteString("\ufeff")
 		}
 		cw := csv.NewWriter(bw)
 		cw.UseCRLF = true // RFC 4180
-		e := &csvEncoder{bw: bw, cw: cw}
+		e := &csvEncoder{bw: bw, cw: cw, safe: o.CSVSafe}
 		return e, cw.Write(ExportFields)
 	case FormatJSON:
 		return &jsonEncoder{bw: bw, array: true}, nil
@@ -68,23 +87,43 @@ func exportTime(t time.Time) string {
 }
 
 type csvEncoder struct {
-	bw *bufio.Writer
-	cw *csv.Writer
+	bw   *bufio.Writer
+	cw   *csv.Writer
+	safe bool
+	row  []string
+}
+
+// formulaSafe returns cell as a spreadsheet will show it as text: with an
+// apostrophe before a leading =, +, -, @, tab or carriage return (the
+// characters that start a formula or a DDE command in Excel, LibreOffice
+// and Google Sheets).
+func formulaSafe(cell string) string {
+	if cell != "" && strings.IndexByte("=+-@\t\r", cell[0]) >= 0 {
+		return "'" + cell
+	}
+	return cell
 }
 
 // Encode writes one CSV row. Bylines are flattened as "name (role); name
-// (role)", changed fields as "title,body", a missing run as "".
+// (role)", changed fields as "title,body", a missing run as "". With
+// CSVSafe, cells that would start a formula get a leading apostrophe.
 func (e *csvEncoder) Encode(r ExportRecord) error {
 	run := ""
 	if r.RunID != 0 {
 		run = strconv.FormatInt(r.RunID, 10)
 	}
-	return e.cw.Write([]string{
+	e.row = append(e.row[:0],
 		r.URL, strconv.Itoa(r.Version), string(r.State), r.MovedTo, exportTime(r.FirstSeen), exportTime(r.CapturedAt),
 		exportTime(r.LastCheckedAt), r.Title, r.Kicker, r.Subtitle, r.Published, FormatBylines(r.Bylines), r.Source,
 		r.Language, r.Body, strings.Join(r.Changed, ","), r.ContentSHA256, r.PayloadSHA256,
 		strconv.FormatInt(r.CaptureID, 10), run,
-	})
+	)
+	if e.safe {
+		for i, c := range e.row {
+			e.row[i] = formulaSafe(c)
+		}
+	}
+	return e.cw.Write(e.row)
 }
 
 func (e *csvEncoder) Close() error {

@@ -189,37 +189,45 @@ func stateAt(t time.Time) string {
 // query whose search_docs are aliased d, and whether they need articles
 // joined as a.
 func searchFilter(q Query) ([]string, []any, bool) {
-	var where []string
-	var args []any
+	var f conds
 	if q.AsOf.IsZero() {
-		where = append(where, "d.superseded_ms IS NULL")
+		f.add("d.superseded_ms IS NULL")
 	} else {
-		where = append(where, "d.captured_ms <= ? AND (d.superseded_ms IS NULL OR d.superseded_ms > ?)")
-		args = append(args, q.AsOf.UnixMilli(), q.AsOf.UnixMilli())
+		f.add("d.captured_ms <= ? AND (d.superseded_ms IS NULL OR d.superseded_ms > ?)", q.AsOf.UnixMilli(), q.AsOf.UnixMilli())
 	}
 	if q.Site != "" {
-		where = append(where, "d.site IN (?, ?)")
-		args = append(args, siteHosts(q.Site)...)
+		f.add("d.site IN (?, ?)", siteHosts(q.Site)...)
 	}
-	add := func(cond string, t time.Time) {
-		if !t.IsZero() {
-			where = append(where, cond)
-			args = append(args, t.UnixMilli())
-		}
-	}
-	add("d.published_ms >= ?", q.PublishedFrom)
-	add("d.published_ms < ?", q.PublishedTo)
-	add("d.captured_ms >= ?", q.CapturedFrom)
-	add("d.captured_ms < ?", q.CapturedTo)
+	f.time("d.published_ms >= ?", q.PublishedFrom)
+	f.time("d.published_ms < ?", q.PublishedTo)
+	f.time("d.captured_ms >= ?", q.CapturedFrom)
+	f.time("d.captured_ms < ?", q.CapturedTo)
 	if q.State != "" {
 		if q.AsOf.IsZero() {
-			where = append(where, "a.state = ?")
+			f.add("a.state = ?", string(q.State))
 		} else {
-			where = append(where, stateAt(q.AsOf)+" = ?")
+			f.add(stateAt(q.AsOf)+" = ?", string(q.State))
 		}
-		args = append(args, string(q.State))
 	}
-	return where, args, q.State != ""
+	return f.where, f.args, q.State != ""
+}
+
+// conds collects the conditions of a WHERE clause and their arguments.
+type conds struct {
+	where []string
+	args  []any
+}
+
+func (c *conds) add(cond string, args ...any) {
+	c.where = append(c.where, cond)
+	c.args = append(c.args, args...)
+}
+
+// time adds cond with t in milliseconds, unless t is zero.
+func (c *conds) time(cond string, t time.Time) {
+	if !t.IsZero() {
+		c.add(cond, t.UnixMilli())
+	}
 }
 
 // searchError turns an SQLite error about the search text into

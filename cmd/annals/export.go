@@ -33,11 +33,14 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 	versions := fs.String("versions", "latest", "latest: one record per article; all: one per version")
 	out := fs.String("out", "", "write to `file` (replaced only when the export succeeds) instead of standard output")
 	site := fs.String("site", "", "only articles of this `host` (www. ignored)")
-	since := fs.String("since", "", "only versions captured on or after `date` (YYYY-MM-DD or RFC 3339; dates are UTC)")
-	until := fs.String("until", "", "only versions captured before the end of `date` (a bare date includes that day)")
+	since := fs.String("since", "", "only versions first captured on or after `date` (capture time; YYYY-MM-DD or RFC 3339; dates are UTC)")
+	until := fs.String("until", "", "only versions first captured before the end of `date` (a bare date includes that day)")
+	pubSince := fs.String("published-since", "", "only versions published on or after `date` (the page's publish time; versions without one are left out)")
+	pubUntil := fs.String("published-until", "", "only versions published before the end of `date`")
 	query := fs.String("query", "", "only versions matching this search `text` (same syntax as search)")
 	cdxj := fs.String("cdxj", "", "with --format warc: also write a CDXJ index of the WARC (as pywb reads) to `file`")
 	bom := fs.Bool("bom", false, "start CSV with a UTF-8 byte order mark, for spreadsheet programs (Excel garbles Chinese without it)")
+	csvSafe := fs.Bool("csv-safe", false, "put ' before CSV cells starting with = + - @ tab or CR, so that a spreadsheet cannot run archived text as a formula")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `Usage: annals export --format csv|json|jsonl|warc [flags]
 
@@ -46,13 +49,22 @@ One record per article (its latest version) or, with --versions all, per
 version. Fields: url, version, state, moved_to, first_seen, captured_at,
 last_checked_at, title, kicker, subtitle, published, bylines, source,
 language, body, changed, content_sha256, payload_sha256, capture_id, run_id.
+A version's state is the article's state while it was the latest version
+(for the latest, the state now).
+
+--since and --until select by capture time (when annals first saw a
+version); --published-since and --published-until by the publish time the
+page states. Spreadsheet users: --bom for Chinese text, --csv-safe so that
+no archived text can run as a formula (cells starting with = + - @ get a
+leading ').
 
 --format warc writes every capture instead (WARC/1.1, .warc.gz: request and
 response records, revisits for unchanged recaptures and 304s, failures as
 metadata), selected by --site, --since and --until; --cdxj indexes it.
 
 Examples:
-  annals export --format csv --bom --out articles.csv
+  annals export --format csv --bom --csv-safe --out articles.csv
+  annals export --format csv --published-since 2024-01-01 --published-until 2024-03-31
   annals export --format jsonl --versions all --site tl.example.cn --since 2024-01-01
   annals export --format json --query '人大 OR 政协'
   annals export --format warc --out portal.warc.gz --cdxj portal.cdxj --site tl.example.cn
@@ -88,6 +100,9 @@ Flags:
 	if *bom && *format != archive.FormatCSV {
 		return usageError("--bom applies to --format csv only")
 	}
+	if *csvSafe && *format != archive.FormatCSV {
+		return usageError("--csv-safe applies to --format csv only")
+	}
 	var err error
 	if q.Since, err = parseDate(*since, false); err != nil {
 		return usageError("--since: %v", err)
@@ -97,6 +112,18 @@ Flags:
 	}
 	if !q.Since.IsZero() && !q.Until.IsZero() && !q.Until.After(q.Since) {
 		return usageError("--until %s is not after --since %s", *until, *since)
+	}
+	if q.PublishedSince, err = parseDate(*pubSince, false); err != nil {
+		return usageError("--published-since: %v", err)
+	}
+	if q.PublishedUntil, err = parseDate(*pubUntil, true); err != nil {
+		return usageError("--published-until: %v", err)
+	}
+	if !q.PublishedSince.IsZero() && !q.PublishedUntil.IsZero() && !q.PublishedUntil.After(q.PublishedSince) {
+		return usageError("--published-until %s is not after --published-since %s", *pubUntil, *pubSince)
+	}
+	if *format == formatWARC && (*pubSince != "" || *pubUntil != "") {
+		return usageError("--published-since and --published-until select articles; --format warc writes captures, selected by --since and --until")
 	}
 	if *format == formatWARC {
 		return c.exportWARC(ctx, fs, *dbPath, warcExport{filter: archive.CaptureFilter{Site: *site, Since: q.Since, Until: q.Until, WithPayload: true},
@@ -124,7 +151,7 @@ Flags:
 		}()
 		w = tmp
 	}
-	enc, err := archive.NewExportEncoder(w, *format, *bom)
+	enc, err := archive.NewExportEncoderWith(w, *format, archive.ExportOptions{BOM: *bom, CSVSafe: *csvSafe})
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}

@@ -112,6 +112,7 @@ func TestExportCommand_Golden(t *testing.T) {
 		{"query.jsonl", []string{"--format", "jsonl", "--query", "elect*"}},
 		{"since.jsonl", []string{"--format", "jsonl", "--versions", "all", "--since", "2021-09-29"}},
 		{"until.jsonl", []string{"--format", "jsonl", "--versions", "all", "--until", "2021-09-28"}},
+		{"published.jsonl", []string{"--format", "jsonl", "--versions", "all", "--published-since", "2022-01-01"}},
 		{"empty.json", []string{"--format", "json", "--site", "none.example"}},
 	} {
 		t.Run(tc.golden, func(t *testing.T) {
@@ -187,6 +188,49 @@ func TestExportCommand_Formats(t *testing.T) {
 	})
 }
 
+// TestExportCommand_CSVSafe exports an article whose archived text would
+// run as formulas in a spreadsheet: with --csv-safe those cells begin with
+// an apostrophe, without it they are the archived text.
+func TestExportCommand_CSVSafe(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "annals.db")
+	db := archive.NewDB(path)
+	if err := db.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	a := &extract.Article{Title: "=HYPERLINK(\"http://evil.example/\",\"通辽\")", Subtitle: "@SUM(A1)", Body: "-1 是负数", Language: "zh"}
+	c := &archive.Capture{URL: "http://tl.example.cn/x.html", Status: 200, Body: []byte("<p>x</p>"), StartedAt: time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)}
+	if _, err := db.Record(ctx, c, a); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	cells := func(args ...string) map[string]string {
+		t.Helper()
+		out, errOut, code := runMain(t, append([]string{"export", "--db", path, "--format", "csv"}, args...)...)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(out, "\ufeff"))).ReadAll()
+		if err != nil || len(recs) != 2 {
+			t.Fatalf("%d records: %v", len(recs), err)
+		}
+		m := map[string]string{}
+		for i, f := range recs[0] {
+			m[f] = recs[1][i]
+		}
+		return m
+	}
+	plain, safe := cells("--bom"), cells("--bom", "--csv-safe")
+	for _, f := range []string{"title", "subtitle", "body"} {
+		if strings.HasPrefix(plain[f], "'") || safe[f] != "'"+plain[f] {
+			t.Errorf("%s: plain %q, --csv-safe %q", f, plain[f], safe[f])
+		}
+	}
+	if safe["url"] != plain["url"] || safe["kicker"] != "" {
+		t.Errorf("--csv-safe changed other cells: %q %q", safe["url"], safe["kicker"])
+	}
+}
+
 func TestExportCommand_Errors(t *testing.T) {
 	db := exportArchive(t)
 	for _, tc := range []struct {
@@ -198,6 +242,10 @@ func TestExportCommand_Errors(t *testing.T) {
 		{[]string{"--db", db, "--format", "xml"}, 2, "unknown --format"},
 		{[]string{"--db", db, "--format", "csv", "--versions", "some"}, 2, "unknown --versions"},
 		{[]string{"--db", db, "--format", "json", "--bom"}, 2, "--bom applies"},
+		{[]string{"--db", db, "--format", "jsonl", "--csv-safe"}, 2, "--csv-safe applies"},
+		{[]string{"--db", db, "--format", "csv", "--published-since", "2022-01-02", "--published-until", "2022-01-01"}, 2, "is not after"},
+		{[]string{"--db", db, "--format", "csv", "--published-until", "soon"}, 2, "not a date"},
+		{[]string{"--db", db, "--format", "warc", "--published-since", "2022-01-01"}, 2, "select articles"},
 		{[]string{"--db", db, "--format", "csv", "--since", "yesterday"}, 2, "not a date"},
 		{[]string{"--db", db, "--format", "csv", "--since", "2022-01-02", "--until", "2022-01-01"}, 2, "is not after"},
 		{[]string{"--db", db, "--format", "csv", "--query", "a AND"}, 2, "bad search query"},
