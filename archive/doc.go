@@ -38,6 +38,7 @@
 //	diff.go      Diff of two versions, field by field and paragraph by paragraph
 //	export.go    Export: streaming records; exportfmt.go: CSV/JSON/JSONL encoders
 //	verify.go    Verify: integrity, payload hashes, content hashes
+//	optimize.go  Optimize: merge the full-text indexes, refresh statistics
 //	file.go      CheckFile: what the file's header tells without SQLite (truncation)
 //	lock.go      named locks with heartbeat and takeover
 //	stmt.go      the write transaction's and the read pool's statement caches

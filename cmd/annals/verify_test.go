@@ -54,6 +54,18 @@ func TestVerifyCommand(t *testing.T) {
 			t.Fatalf("exit %d\n%s%s", code, out, errOut)
 		}
 	})
+	t.Run("Optimize", func(t *testing.T) {
+		path := verifyArchive(t)
+		out, errOut, code := runMain(t, "verify", "--db", path, "--optimize")
+		if code != 0 || !strings.Contains(out, "ok: no damage found") || !regexp.MustCompile(`optimised in \S+: 0 versions indexed, \d+ merge steps`).MatchString(out) {
+			t.Fatalf("exit %d\n%s%s", code, out, errOut)
+		}
+		// Still whole, and nothing left to merge.
+		out, errOut, code = runMain(t, "verify", "--db", path, "--optimize")
+		if code != 0 || !strings.Contains(out, "0 versions indexed, 0 merge steps") {
+			t.Fatalf("second run: exit %d\n%s%s", code, out, errOut)
+		}
+	})
 	t.Run("AlteredPayload", func(t *testing.T) {
 		path := verifyArchive(t)
 		b, err := os.ReadFile(path)
@@ -68,8 +80,8 @@ func TestVerifyCommand(t *testing.T) {
 		if err := os.WriteFile(path, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		out, errOut, code := runMain(t, "verify", "--db", path)
-		if code != 1 || !strings.Contains(errOut, "is damaged: 1 problems") {
+		out, errOut, code := runMain(t, "verify", "--db", path, "--optimize")
+		if code != 1 || !strings.Contains(errOut, "is damaged: 1 problems") || !strings.Contains(out, "not optimised: the archive is damaged") {
 			t.Fatalf("exit %d\n%s%s", code, out, errOut)
 		}
 		re := regexp.MustCompile(`DAMAGED payload: payload \d+ \(sha256 [0-9a-f]{64}, 25 bytes\): payload \d+ hashes to [0-9a-f]{64}, recorded [0-9a-f]{64}: archive damaged; captured as capture 8 of http://tl.example.cn/marker.html`)
