@@ -149,11 +149,15 @@ func (db *DB) writeLoop(jobs <-chan *recordJob, syncs <-chan chan error, done ch
 	ctx := context.Background()
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
+	fired := make(chan time.Time)
+	close(fired)
 	for {
+		// When indexing is due, Record calls waiting get their turn too
+		// (select picks at random), so that a backlog of indexing does
+		// not hold them up.
 		var due <-chan time.Time
 		if now, wait, ok := db.idx.due(); now {
-			db.runIndex(ctx)
-			continue
+			due = fired
 		} else if ok {
 			timer.Reset(wait)
 			due = timer.C
@@ -182,6 +186,7 @@ func (db *DB) writeLoop(jobs <-chan *recordJob, syncs <-chan chan error, done ch
 			db.commitGroup(group)
 			db.prepareWanted(ctx)
 		case <-due:
+			db.runIndex(ctx)
 		case reply := <-syncs:
 			reply <- db.runIndex(ctx)
 		}
@@ -267,8 +272,10 @@ func (db *DB) recordBatch(ctx context.Context, cs []*Capture, as []*extract.Arti
 			return fmt.Errorf("record %s: %w", c.URL, err)
 		}
 	}
-	if _, err := db.indexWaiting(ctx, tx, tx.fresh); err != nil {
-		return err
+	for more := true; more; {
+		if _, more, err = db.indexWaiting(ctx, tx, tx.fresh); err != nil {
+			return err
+		}
 	}
 	return sqltx.Commit()
 }

@@ -34,6 +34,29 @@ func openReadOnly(t testing.TB, path string) *DB {
 	return ro
 }
 
+// rewrite runs statements on the closed archive at path, as an older
+// annals would have left it, and reopens it for writing (upgrading it).
+func rewrite(t *testing.T, path string, stmts ...string) *DB {
+	t.Helper()
+	ctx := context.Background()
+	raw := NewDB(path)
+	if err := raw.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range stmts {
+		if _, err := raw.write.Exec(q); err != nil {
+			t.Fatal(q, err)
+		}
+	}
+	raw.Close()
+	db := NewDB(path)
+	if err := db.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 // t0 is the time of the first capture in tests.
 var t0 = time.Date(2021, 9, 28, 1, 47, 3, 0, time.UTC)
 

@@ -37,6 +37,11 @@ const (
 	indexDelay = 250 * time.Millisecond
 	// indexChunk bounds the versions read into memory at a time.
 	indexChunk = 256
+	// maxIndexTx bounds the versions one index transaction adds, so that
+	// indexing a large backlog (after an upgrade rebuilt the indexes) never
+	// holds the write lock for long: writers of other processes wait for
+	// one batch, not for the backlog.
+	maxIndexTx = 1024
 	// watermarkKey names the watermark in the meta table.
 	watermarkKey = "fts_indexed_through"
 )
@@ -103,8 +108,10 @@ func (q *indexQueue) indexed() {
 // which the watermark, lost with it, makes the next writer redo. Called by
 // the write loop only.
 func (db *DB) runIndex(ctx context.Context) error {
+	var more bool
 	err := db.lightTx(ctx, func(tx *wtx) error {
-		_, err := db.indexWaiting(ctx, tx, db.idx.toks)
+		var err error
+		_, more, err = db.indexWaiting(ctx, tx, db.idx.toks)
 		return err
 	})
 	if err != nil {
@@ -113,7 +120,31 @@ func (db *DB) runIndex(ctx context.Context) error {
 		return fmt.Errorf("full-text index: %w", err)
 	}
 	db.idx.indexed()
+	if more {
+		// A backlog: go on at once, between Record groups.
+		db.idx.waiting.Store(1)
+		db.idx.oldest = time.Time{}
+	}
 	return nil
+}
+
+// indexAll indexes every waiting version, in transactions of at most
+// maxIndexTx versions, and returns how many it indexed.
+func (db *DB) indexAll(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		var n int
+		var more bool
+		err := db.lightTx(ctx, func(tx *wtx) error {
+			var err error
+			n, more, err = db.indexWaiting(ctx, tx, nil)
+			return err
+		})
+		total += n
+		if err != nil || !more {
+			return total, err
+		}
+	}
 }
 
 // lightTx runs fn in a write transaction whose commit does not wait for
@@ -151,40 +182,47 @@ func (db *DB) lightTx(ctx context.Context, fn func(*wtx) error) (err error) {
 	return sqltx.Commit()
 }
 
-// indexWaiting adds to the full-text indexes, in tx, every version above
-// the watermark and moves the watermark past them. toks may hold their
-// tokenised text (nil: tokenise from the rows). It returns how many
-// versions it indexed.
-func (db *DB) indexWaiting(ctx context.Context, tx *wtx, toks map[int64]tokens) (int, error) {
+// indexWaiting adds to the full-text indexes, in tx, the versions above
+// the watermark, at most maxIndexTx of them, and moves the watermark past
+// them. toks may hold their tokenised text (nil: tokenise from the rows).
+// It returns how many versions it indexed and whether more wait.
+func (db *DB) indexWaiting(ctx context.Context, tx *wtx, toks map[int64]tokens) (n int, more bool, err error) {
 	var mark string
-	err := tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = '`+watermarkKey+`'`).Scan(&mark)
+	err = tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = '`+watermarkKey+`'`).Scan(&mark)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, fmt.Errorf("the index watermark (meta %s) is missing: %w", watermarkKey, ErrDamaged)
+		return 0, false, fmt.Errorf("the index watermark (meta %s) is missing: %w", watermarkKey, ErrDamaged)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("read the index watermark: %w", err)
+		return 0, false, fmt.Errorf("read the index watermark: %w", err)
 	}
 	from, err := strconv.ParseInt(mark, 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("the index watermark %q is no number: %w", mark, ErrDamaged)
+		return 0, false, fmt.Errorf("the index watermark %q is no number: %w", mark, ErrDamaged)
 	}
-	var last int64
+	var last, upto int64
 	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM versions`).Scan(&last); err != nil {
-		return 0, fmt.Errorf("read the last version: %w", err)
+		return 0, false, fmt.Errorf("read the last version: %w", err)
 	}
 	if last <= from {
-		return 0, nil
+		return 0, false, nil
+	}
+	// At most maxIndexTx versions: up to the id of the last of them.
+	err = tx.QueryRowContext(ctx, `SELECT id FROM versions WHERE id > ? ORDER BY id LIMIT 1 OFFSET ?`, from, maxIndexTx-1).Scan(&upto)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		upto = last
+	case err != nil:
+		return 0, false, fmt.Errorf("find the versions to index: %w", err)
 	}
 	// fts_trigram reads title and body from the versions themselves.
 	if _, err := tx.ExecContext(ctx, `INSERT INTO fts_trigram (rowid, title, body)
-		SELECT id, title, body FROM versions WHERE id > ? AND id <= ? AND cjk = 1`, from, last); err != nil {
-		return 0, fmt.Errorf("index versions %d-%d: %w", from+1, last, err)
+		SELECT id, title, body FROM versions WHERE id > ? AND id <= ? AND cjk = 1`, from, upto); err != nil {
+		return 0, false, fmt.Errorf("index versions %d-%d: %w", from+1, upto, err)
 	}
-	n := 0
-	for at := from; at < last; {
-		ids, err := versionIDs(ctx, tx, at, last)
+	for at := from; at < upto; {
+		ids, err := versionIDs(ctx, tx, at, upto)
 		if err != nil {
-			return 0, err
+			return 0, false, err
 		}
 		if len(ids) == 0 {
 			break
@@ -194,21 +232,21 @@ func (db *DB) indexWaiting(ctx context.Context, tx *wtx, toks map[int64]tokens) 
 			if !ok {
 				var title, body string
 				if err := tx.QueryRowContext(ctx, `SELECT title, body FROM versions WHERE id = ?`, id).Scan(&title, &body); err != nil {
-					return 0, fmt.Errorf("read version %d: %w", id, err)
+					return 0, false, fmt.Errorf("read version %d: %w", id, err)
 				}
 				t = tokens{tokenize(title), tokenize(body)}
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO fts_tokens (rowid, title, body) VALUES (?, ?, ?)`, id, t.title, t.body); err != nil {
-				return 0, fmt.Errorf("index version %d: %w", id, err)
+				return 0, false, fmt.Errorf("index version %d: %w", id, err)
 			}
 		}
 		n += len(ids)
 		at = ids[len(ids)-1]
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE meta SET value = ? WHERE key = '`+watermarkKey+`'`, strconv.FormatInt(last, 10)); err != nil {
-		return 0, fmt.Errorf("move the index watermark: %w", err)
+	if _, err := tx.ExecContext(ctx, `UPDATE meta SET value = ? WHERE key = '`+watermarkKey+`'`, strconv.FormatInt(upto, 10)); err != nil {
+		return 0, false, fmt.Errorf("move the index watermark: %w", err)
 	}
-	return n, nil
+	return n, upto < last, nil
 }
 
 // versionIDs lists up to indexChunk version ids in (after, upto], in order.

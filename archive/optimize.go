@@ -47,10 +47,7 @@ func (db *DB) Optimize(ctx context.Context) (OptimizeReport, error) {
 		return rep, fmt.Errorf("optimize: %w", err)
 	}
 	// Index what waits, whichever process recorded it.
-	if err := db.lightTx(ctx, func(tx *wtx) error {
-		rep.Indexed, err = db.indexWaiting(ctx, tx, nil)
-		return err
-	}); err != nil {
+	if rep.Indexed, err = db.indexAll(ctx); err != nil {
 		return rep, fmt.Errorf("optimize: index the versions waiting: %w", err)
 	}
 	for _, t := range []string{"fts_trigram", "fts_tokens"} {

@@ -268,7 +268,9 @@ func (p *qparser) unary(depth int) (*qnode, error) {
 		if text == "" {
 			return nil, fmt.Errorf("%w: empty phrase at character %d", ErrBadQuery, t.at+1)
 		}
-		return &qnode{op: qTerm, text: text, phrase: t.kind == tokPhrase, prefix: t.prefix}, nil
+		// Terms are compared folded (NFKC), the syntax around them is not:
+		// a full-width parenthesis stays a character to search for.
+		return &qnode{op: qTerm, text: fold(text), phrase: t.kind == tokPhrase, prefix: t.prefix}, nil
 	case tokOpen:
 		n, err := p.or(depth + 1)
 		if err != nil {
@@ -323,17 +325,22 @@ const (
 	IndexTokens  = "tokens"
 )
 
-// route picks the index: trigram when every term holds Chinese (or
-// Japanese, Korean) text of three or more characters, so that substring
-// search is exact; tokens otherwise (short Chinese terms, words).
+// route picks the index: trigram when every term is Chinese characters
+// only, three or more, so that substring search is exact; tokens
+// otherwise (short Chinese terms, words, and any term with Latin letters,
+// digits, punctuation or kana, which only fts_tokens compares folded:
+// fts_trigram holds the text as the page wrote it, and no ideograph has a
+// full-width or half-width form).
 func route(n *qnode) string {
 	for _, l := range n.leaves(false) {
-		if l.prefix || utf8.RuneCountInString(l.text) < 3 || !strings.ContainsFunc(l.text, isCJK) {
+		if l.prefix || utf8.RuneCountInString(l.text) < 3 || strings.ContainsFunc(l.text, notHan) {
 			return IndexTokens
 		}
 	}
 	return IndexTrigram
 }
+
+func notHan(r rune) bool { return !unicode.Is(unicode.Han, r) }
 
 // ftsString quotes s as an FTS5 string.
 func ftsString(s string) string {

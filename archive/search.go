@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Query asks Search for articles. Zero fields do not filter.
@@ -307,14 +309,15 @@ type span struct{ start, end int }
 // the index stems words). ok is false when nothing matched.
 func makeSnippet(text string, terms []string, open, close string) (string, bool) {
 	rs := []rune(strings.Join(strings.Fields(text), " "))
-	lower := []rune(strings.ToLower(string(rs)))
-	if len(lower) != len(rs) {
-		lower = rs // a case mapping changed the length: match as is
-	}
+	// Terms are folded (NFKC) and so is the text they are looked for in;
+	// the snippet shows the text as it is.
+	folded, from, to := foldRunes(rs)
 	var spans []span
 	for _, t := range terms {
 		for _, tok := range queryTokens(t) {
-			spans = append(spans, findToken(lower, []rune(strings.ToLower(tok.text)))...)
+			for _, sp := range findToken(folded, []rune(strings.ToLower(tok.text))) {
+				spans = append(spans, span{from[sp.start], to[sp.end-1]})
+			}
 		}
 	}
 	if len(spans) == 0 {
@@ -359,6 +362,31 @@ func makeSnippet(text string, terms []string, open, close string) (string, bool)
 	return b.String(), true
 }
 
+// foldRunes returns rs folded as the index folds text (NFKC, lower case),
+// and for each folded rune the span [from, to) of rs it comes from.
+func foldRunes(rs []rune) (folded []rune, from, to []int) {
+	s := string(rs)
+	runeAt := make([]int, len(s)+1) // byte offset → rune index
+	i := 0
+	for off := range s {
+		runeAt[off] = i
+		i++
+	}
+	runeAt[len(s)] = len(rs)
+	var it norm.Iter
+	it.InitString(norm.NFKC, s)
+	for !it.Done() {
+		a := runeAt[it.Pos()]
+		seg := it.Next()
+		b := runeAt[it.Pos()]
+		for _, r := range string(seg) {
+			folded = append(folded, unicode.ToLower(r))
+			from, to = append(from, a), append(to, b)
+		}
+	}
+	return folded, from, to
+}
+
 // findToken finds a query token in text: a CJK token as a substring, a
 // word at the start of words (a stem: "elections" is found by "election").
 func findToken(text, tok []rune) []span {
@@ -372,7 +400,7 @@ func findToken(text, tok []rune) []span {
 	}
 	var out []span
 	for i := 0; i+len(stem) <= len(text); i++ {
-		if !cjk && i > 0 && isWordRune(text[i-1]) {
+		if !cjk && i > 0 && inWord(text[i-1]) {
 			continue
 		}
 		if !equalRunes(text[i:i+len(stem)], stem) {
@@ -380,7 +408,7 @@ func findToken(text, tok []rune) []span {
 		}
 		end := i + len(stem)
 		if !cjk {
-			for end < len(text) && isWordRune(text[end]) {
+			for end < len(text) && inWord(text[end]) {
 				end++
 			}
 			if end-i > len(tok)+4 { // "elect" must not light up "electricity"
@@ -392,6 +420,10 @@ func findToken(text, tok []rune) []span {
 	}
 	return out
 }
+
+// inWord reports whether r continues a word of a spaced script; Chinese
+// characters next to a word bound it, as the tokeniser splits them.
+func inWord(r rune) bool { return isWordRune(r) && !isCJK(r) }
 
 // wordStem strips a common English ending so that forms of one word meet.
 func wordStem(w string) string {

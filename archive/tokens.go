@@ -3,6 +3,8 @@ package archive
 import (
 	"strings"
 	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // isCJK reports whether r belongs to a script written without spaces
@@ -57,7 +59,13 @@ func segment(s string, cjk func([]rune), word func(string)) {
 	}
 }
 
-// tokenize turns text into the space-separated tokens fed to fts_tokens:
+// fold is the form in which fts_tokens and queries compare text: Unicode
+// NFKC, which makes full-width Latin letters, digits and punctuation
+// (ＧＤＰ，２０２１) their ASCII forms and half-width katakana (ｶﾀｶﾅ)
+// full-width, as pages mix both. Case is folded by the index.
+func fold(s string) string { return norm.NFKC.String(s) }
+
+// tokenize turns text, folded, into the space-separated tokens fed to fts_tokens:
 // every CJK run c1…cn becomes its overlapping bigrams c1c2 … cn-1cn followed
 // by its last character cn alone; words of other scripts are kept as they
 // are (fts_tokens lower-cases and stems them). Every occurrence of a
@@ -72,7 +80,7 @@ func tokenize(s string) string {
 		}
 		b.WriteString(tok)
 	}
-	segment(s, func(run []rune) {
+	segment(fold(s), func(run []rune) {
 		for i := 0; i+1 < len(run); i++ {
 			emit(string(run[i : i+2]))
 		}
@@ -89,19 +97,35 @@ type qtoken struct {
 }
 
 // queryTokens turns one query term into the tokens to look for in
-// fts_tokens, in order: a CJK run of two or more characters becomes its
-// bigrams (without the document side's trailing character), a run of one
-// character a prefix token, a word itself.
+// fts_tokens, in order, as a phrase: a CJK run becomes its bigrams, a run
+// of one character a prefix token, a word itself. A run that other text
+// follows in the term also keeps the document side's trailing character,
+// so that the phrase lines up with what tokenize wrote ("第7篇": 第, 7,
+// 篇*).
 func queryTokens(term string) []qtoken {
+	type seg struct {
+		run  []rune
+		word string
+	}
+	var segs []seg
+	segment(term, func(run []rune) { segs = append(segs, seg{run: append([]rune(nil), run...)}) },
+		func(w string) { segs = append(segs, seg{word: w}) })
 	var toks []qtoken
-	segment(term, func(run []rune) {
-		if len(run) == 1 {
-			toks = append(toks, qtoken{string(run), true})
-			return
+	for i, s := range segs {
+		last := i == len(segs)-1
+		switch {
+		case s.run == nil:
+			toks = append(toks, qtoken{s.word, false})
+		case len(s.run) == 1:
+			toks = append(toks, qtoken{string(s.run), last})
+		default:
+			for j := 0; j+1 < len(s.run); j++ {
+				toks = append(toks, qtoken{string(s.run[j : j+2]), false})
+			}
+			if !last {
+				toks = append(toks, qtoken{string(s.run[len(s.run)-1]), false})
+			}
 		}
-		for i := 0; i+1 < len(run); i++ {
-			toks = append(toks, qtoken{string(run[i : i+2]), false})
-		}
-	}, func(w string) { toks = append(toks, qtoken{w, false}) })
+	}
 	return toks
 }

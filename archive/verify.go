@@ -71,13 +71,23 @@ func (db *DB) Verify(ctx context.Context, progress func(done, total int)) (Verif
 // keep waiting, and fts_trigram is then checked without comparing it with
 // the versions, from which they are missing by design.
 func (db *DB) verifyIndexes(ctx context.Context, add func(what, where, detail string)) {
+	// A backlog first, in transactions of its own; what comes in meanwhile
+	// is indexed in the checking transaction.
+	if _, err := db.indexAll(ctx); err != nil {
+		db.Logger.Warn("versions waiting for the full-text index could not be indexed", "err", err)
+	}
 	sqltx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		add("index", "full-text indexes", "cannot be checked: "+err.Error())
 		return
 	}
 	defer sqltx.Rollback()
-	n, err := db.indexWaiting(ctx, db.wrap(sqltx), nil)
+	n, more := 0, true
+	for err == nil && more {
+		var k int
+		k, more, err = db.indexWaiting(ctx, db.wrap(sqltx), nil)
+		n += k
+	}
 	indexed := err == nil
 	if err != nil {
 		if errors.Is(damaged(err), ErrDamaged) {
