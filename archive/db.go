@@ -131,10 +131,21 @@ func (db *DB) Open(ctx context.Context) error {
 			db.Close()
 			return fmt.Errorf("open archive %s: %w", db.Path, damaged(err))
 		}
+		// Versions a writer that died left unindexed (or an upgrade
+		// emptied the indexes of) are indexed first. Only then: a write
+		// transaction at every open would make many processes opening at
+		// once queue on the lock for nothing.
+		var waiting bool
+		if err := db.write.QueryRowContext(ctx, `SELECT (SELECT coalesce(max(id), 0) FROM versions)
+			> coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?), 0)`, watermarkKey).Scan(&waiting); err != nil {
+			db.Close()
+			return fmt.Errorf("open archive %s: %w", db.Path, damaged(err))
+		}
 		db.jobs, db.syncs, db.writeDone = make(chan *recordJob), make(chan chan error), make(chan struct{})
 		db.idx = &indexQueue{}
-		// Versions a crashed writer left unindexed are indexed first.
-		db.idx.waiting.Store(1)
+		if waiting {
+			db.idx.waiting.Store(1)
+		}
 		go db.writeLoop(db.jobs, db.syncs, db.writeDone)
 	}
 	r, err := sql.Open("sqlite", db.dsn(true))
