@@ -124,7 +124,7 @@ func (db *DB) Record(ctx context.Context, c *Capture, a *extract.Article) (Outco
 		return Outcome{}, ctx.Err()
 	}
 	<-job.done // once queued, wait: the caller must learn whether it was stored
-	return job.out, job.err
+	return job.out, unwritable(job.err)
 }
 
 // recordJob is one Record call waiting for the writer.

@@ -176,6 +176,33 @@ func damaged(err error) error {
 	return err
 }
 
+// ErrDiskFull is wrapped by errors of writes refused because the disk of
+// the archive is full (SQLite's SQLITE_FULL). What was committed before
+// stays; free space and write again.
+var ErrDiskFull = errors.New("the archive's disk is full")
+
+// ErrWriteFailed is wrapped by errors of writes the archive's file system
+// refused (SQLite's SQLITE_IOERR: a file size limit, a failing disk, a
+// vanished mount). What was committed before stays.
+var ErrWriteFailed = errors.New("the archive's file could not be written")
+
+// unwritable marks errors that say the archive's storage refused a write
+// with ErrDiskFull or ErrWriteFailed, so that callers can say what to do
+// without knowing SQLite.
+func unwritable(err error) error {
+	var se *sqlite.Error
+	if err == nil || !errors.As(err, &se) {
+		return err
+	}
+	switch se.Code() & 0xff {
+	case 13:
+		return fmt.Errorf("%w: %w", ErrDiskFull, err)
+	case 10:
+		return fmt.Errorf("%w: %w", ErrWriteFailed, err)
+	}
+	return err
+}
+
 // Close releases the file. It is safe to call more than once.
 func (db *DB) Close() error {
 	db.mu.Lock()

@@ -777,12 +777,12 @@ func (f *Frontier) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 func runTx(tx *sql.Tx, err error) func(func(*sql.Tx) error) error {
 	return func(fn func(*sql.Tx) error) error {
 		if err != nil {
-			return err
+			return unwritable(err)
 		}
 		if err := fn(tx); err != nil {
 			tx.Rollback()
-			return err
+			return unwritable(err)
 		}
-		return tx.Commit()
+		return unwritable(tx.Commit())
 	}
 }

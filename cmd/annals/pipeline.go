@@ -312,20 +312,14 @@ func (r *jobRunner) closeDeadRuns(ctx context.Context, name string, current int6
 }
 
 // storageHint says what to do when a run stopped because the archive's
-// file could not be written: its disk is full (SQLite's SQLITE_FULL) or
-// refused a write (SQLITE_IOERR: a file size limit, a failing disk); ""
-// for other errors. The archive keeps what was recorded before, and the
-// frontier where the run stopped.
+// file could not be written; "" for other errors. The archive keeps what
+// was recorded before, and the frontier where the run stopped.
 func storageHint(err error) string {
-	var coded interface{ Code() int }
-	if !errors.As(err, &coded) {
-		return ""
-	}
-	switch coded.Code() & 0xff {
-	case 13:
-		return "the archive's disk is full: free space there (or move the archive) and run the same command again; the run resumes where it stopped"
-	case 10:
-		return "the archive's file could not be written (a full disk, a file size limit, a failing disk?): fix that and run the same command again; the run resumes where it stopped"
+	switch {
+	case errors.Is(err, archive.ErrDiskFull):
+		return "free space on the archive's disk (or move the archive) and run the same command again; the run resumes where it stopped"
+	case errors.Is(err, archive.ErrWriteFailed):
+		return "a full disk, a file size limit or a failing disk? Fix that and run the same command again; the run resumes where it stopped"
 	}
 	return ""
 }
