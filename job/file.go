@@ -51,7 +51,7 @@ func (f *File) Names() []string {
 var jobKeys = []string{
 	"name", "seeds", "allow", "deny", "depth", "max_pages", "delay", "parallel", "timeout",
 	"retries", "max_body", "user_agent", "ignore_robots", "revisit", "rules_file", "rules",
-	"zone", "schedule",
+	"zone", "schedule", "warc_dir", "warc_size",
 }
 
 // The keys of an inline rules entry: those of a rules file's [[site]].
@@ -85,6 +85,8 @@ type rawJob struct {
 	Rules        []map[string]any `toml:"rules" yaml:"rules"`
 	Zone         *string          `toml:"zone" yaml:"zone"`
 	Schedule     *string          `toml:"schedule" yaml:"schedule"`
+	WARCDir      *string          `toml:"warc_dir" yaml:"warc_dir"`
+	WARCSize     scalar           `toml:"warc_size" yaml:"warc_size"`
 }
 
 // scalar keeps a value written as a string or a number ("1s", 10485760)
@@ -468,6 +470,24 @@ func buildJob(p *problems, loc locator, i int, rj, def *rawJob, dir string) *Job
 			p.add(at("zone", inJob), "%s: zone: %v", who(inJob), err)
 		} else {
 			j.Zone = z
+		}
+	}
+	if v, inJob := pickPtr(rj.WARCDir, def.WARCDir); v != nil {
+		if strings.TrimSpace(*v) == "" {
+			p.add(at("warc_dir", inJob), "%s: warc_dir is empty: name a directory, or leave warc_dir out", who(inJob))
+		} else {
+			j.WARCDir = resolve(dir, *v)
+		}
+	}
+	if v, inJob := pick(rj.WARCSize, def.WARCSize); v.set {
+		n, err := ParseSize(v.s)
+		switch {
+		case err != nil:
+			p.add(at("warc_size", inJob), "%s: warc_size: %v", who(inJob), err)
+		case n < 1<<20:
+			p.add(at("warc_size", inJob), "%s: warc_size = %s is below 1MiB: WARC files that small would be too many", who(inJob), v.s)
+		default:
+			j.WARCSize = n
 		}
 	}
 	if v, inJob := pickPtr(rj.Schedule, def.Schedule); v != nil {

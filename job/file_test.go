@@ -56,6 +56,9 @@ func TestParse_Examples(t *testing.T) {
 				t.Errorf("example-news = %+v", news.Settings())
 			}
 			gov, _ := f.Job("gov-notices")
+			if want := filepath.Join("..", "examples", "warcs"); gov.WARCDir != want || gov.WARCSize != 500<<20 {
+				t.Errorf("gov-notices WARC = %q %d, want %q 500MiB", gov.WARCDir, gov.WARCSize, want)
+			}
 			if gov.Scheduled() || !gov.Next(time.Now()).IsZero() {
 				t.Errorf("gov-notices has a schedule: %q", gov.Schedule)
 			}
@@ -94,7 +97,9 @@ ignore_robots = false
 deny = []
 schedule = ""
 max_body = 2048
-`), "jobs.toml")
+warc_dir = "/srv/warcs/b"
+warc_size = "500MiB"
+`), "conf/jobs.toml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,6 +113,12 @@ max_body = 2048
 	}
 	if b.Delay != 0 || b.IgnoreRobots || len(b.Deny) != 0 || b.Scheduled() || b.MaxBody != 2048 {
 		t.Errorf("b did not override the defaults: %+v", b.Settings())
+	}
+	if a.WARCDir != "" || a.WARCSize != 0 {
+		t.Errorf("a writes WARC files without being asked: %q %d", a.WARCDir, a.WARCSize)
+	}
+	if b.WARCDir != "/srv/warcs/b" || b.WARCSize != 500<<20 || b.Settings().WARCDir != b.WARCDir {
+		t.Errorf("b's WARC settings: %q %d", b.WARCDir, b.WARCSize)
 	}
 	if a.Line != 9 || b.Line != 13 {
 		t.Errorf("lines = %d, %d; want 9, 13", a.Line, b.Line)
@@ -132,6 +143,10 @@ func TestParse_Errors(t *testing.T) {
 		{"unknown top key", "j.toml", "jobs = 1\n", []string{`j.toml:1: unknown key "jobs"`}},
 		{"unknown yaml key", "j.yaml", "job:\n  - name: a\n    seeds: [\"http://a.example/\"]\n    sedes: []\n",
 			[]string{`j.yaml:4: unknown key "sedes"`}},
+		{"empty warc_dir", "j.toml", "[[job]]\nname = \"a\"\nseeds = [\"http://a.example/\"]\nwarc_dir = \" \"\n",
+			[]string{`j.toml:4: job "a": warc_dir is empty`}},
+		{"bad warc_size", "j.yaml", "job:\n- name: a\n  seeds: [\"http://a.example/\"]\n  warc_size: 1KiB\n",
+			[]string{`j.yaml:4: job "a": warc_size = 1KiB is below 1MiB`}},
 		{"invalid cron", "j.toml", "[[job]]\nname = \"a\"\nseeds = [\"http://a.example/\"]\nschedule = \"0 */6 * *\"\n",
 			[]string{`j.toml:4: job "a": invalid schedule "0 */6 * *"`}},
 		{"bad cron zone", "j.yaml", "job:\n- name: a\n  seeds: [\"http://a.example/\"]\n  schedule: CRON_TZ=Mars/Base 0 * * * *\n",

@@ -56,6 +56,14 @@ type Job struct {
 	// Chinese pages).
 	Zone *time.Location
 
+	// WARCDir, when set, is the directory the job's runs also write every
+	// capture to as WARC files (resolved against the job file's
+	// directory; created when missing), beside the archive. WARCSize is
+	// the size at which a file is closed and the next begun (0: the
+	// default of 1 GiB).
+	WARCDir  string
+	WARCSize int64
+
 	// Schedule is the cron expression as written ("" when the job runs
 	// only when asked, by annals run).
 	Schedule string
@@ -295,6 +303,8 @@ type Settings struct {
 	Zone         string   `json:"zone,omitempty"`
 	Schedule     string   `json:"schedule,omitempty"`
 	File         string   `json:"job_file,omitempty"`
+	WARCDir      string   `json:"warc_dir,omitempty"`
+	WARCSize     int64    `json:"warc_size,omitempty"`
 }
 
 // Settings returns the job's settings as plain values.
@@ -303,7 +313,7 @@ func (j *Job) Settings() Settings {
 		Job: j.Name, Seeds: slices.Clone(j.Seeds), Depth: j.Depth, MaxPages: j.MaxPages,
 		Delay: j.Delay.String(), Parallel: j.Parallel, Timeout: j.Timeout.String(), Retries: j.Retries,
 		MaxBody: j.MaxBody, UserAgent: j.UserAgent, IgnoreRobots: j.IgnoreRobots, Revisit: j.Revisit.String(),
-		RulesFile: j.RulesFile, Schedule: j.Schedule, File: j.File,
+		RulesFile: j.RulesFile, Schedule: j.Schedule, File: j.File, WARCDir: j.WARCDir, WARCSize: j.WARCSize,
 	}
 	for _, r := range j.Allow {
 		s.Allow = append(s.Allow, r.String())

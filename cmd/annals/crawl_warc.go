@@ -6,11 +6,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/annals/annals/archive"
+	"github.com/annals/annals/job"
 	"github.com/annals/annals/warc"
 )
 
@@ -46,9 +49,45 @@ func (f *warcFlags) attach(r *jobRunner) (closeWARC func(io.Writer) error, err e
 		}
 		return nil, usageError("--warc: %v", err)
 	}
-	t := &warcTee{db: r.db, dir: d, seen: newBounded[archive.CaptureRef](importMemory)}
+	t := newWARCTee(r.db, d)
 	r.tee = t
 	return t.close, nil
+}
+
+// jobWARC opens the WARC files a job file's job asks for (warc_dir),
+// creating the directory when missing: the tee, and the function that
+// closes it and logs what was written. Without warc_dir, or when the
+// command line already writes WARC files (crawl --warc), it returns nil.
+func (r *jobRunner) jobWARC(j *job.Job, log *slog.Logger) (captureTee, func(), error) {
+	if j.WARCDir == "" || r.tee != nil {
+		return nil, func() {}, nil
+	}
+	if err := os.MkdirAll(j.WARCDir, 0o755); err != nil {
+		return nil, nil, fmt.Errorf("job %s: warc_dir: %w", j.Name, err)
+	}
+	size := j.WARCSize
+	if size == 0 {
+		size = warc.DefaultMaxFileSize
+	}
+	prefix := strings.NewReplacer(":", "_", "+", "_").Replace(j.Name)
+	d, err := warc.OpenDir(warc.DirOptions{Dir: j.WARCDir, Prefix: prefix, MaxSize: size, Info: *warcInfo(nil, "annals job "+j.Name+": "+r.command)})
+	if err != nil {
+		return nil, nil, fmt.Errorf("job %s: warc_dir: %w", j.Name, err)
+	}
+	t := newWARCTee(r.db, d)
+	return t, func() {
+		var report strings.Builder
+		if err := t.close(&report); err != nil {
+			log.Error("could not close the job's WARC file", "err", err)
+		}
+		if s := strings.TrimSpace(report.String()); s != "" {
+			log.Info("WARC files written", "files", t.dir.Files(), "summary", strings.TrimPrefix(s, "warc:"))
+		}
+	}, nil
+}
+
+func newWARCTee(db *archive.DB, d *warc.Dir) *warcTee {
+	return &warcTee{db: db, dir: d, seen: newBounded[archive.CaptureRef](importMemory)}
 }
 
 // warcTee writes each stored capture into WARC files.

@@ -219,6 +219,14 @@ func (r *jobRunner) run(ctx context.Context, j *job.Job) (runResult, error) {
 	if j.UserAgent == "" {
 		j.UserAgent = userAgent()
 	}
+	tee, closeWARC, err := r.jobWARC(j, log)
+	if err != nil {
+		return res, err
+	}
+	defer closeWARC()
+	if tee == nil {
+		tee = r.tee
+	}
 	settings := j.Settings()
 	res.RunID, err = r.db.StartRun(ctx, archive.RunInfo{Job: j.Name, Seeds: j.Seeds, Settings: settings, Command: r.command})
 	if err != nil {
@@ -228,7 +236,7 @@ func (r *jobRunner) run(ctx context.Context, j *job.Job) (runResult, error) {
 	log.Info("run started", "seeds", j.Seeds, "command", r.command)
 	r.closeDeadRuns(ctx, j.Name, res.RunID, log)
 
-	pipe := &Pipeline{DB: r.db, Extractor: extract.New(j.ExtractOptions()), RunID: res.RunID, Logger: log, Tee: r.tee}
+	pipe := &Pipeline{DB: r.db, Extractor: extract.New(j.ExtractOptions()), RunID: res.RunID, Logger: log, Tee: tee}
 	cfg := j.Config(r.base)
 	cfg.Logger = r.logger.With("run", res.RunID) // the crawler adds the job
 	if r.status != nil {
