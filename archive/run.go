@@ -144,6 +144,30 @@ func (db *DB) runSummary(ctx context.Context, q queryer, id int64) (RunSummary, 
 	return s, nil
 }
 
+// UnfinishedRuns returns the ids of job's runs before run id that are still
+// recorded as running, oldest first: runs whose process died before it
+// could record their end (or that another process is running now: the
+// caller tells them apart, e.g. by holding the job's lock).
+func (db *DB) UnfinishedRuns(ctx context.Context, job string, before int64) ([]int64, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id FROM runs WHERE job = ? AND status = 'running' AND id < ? ORDER BY id`, job, before)
+	if err != nil {
+		return nil, fmt.Errorf("list the unfinished runs of job %s: %w", job, err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("list the unfinished runs of job %s: %w", job, err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list the unfinished runs of job %s: %w", job, err)
+	}
+	return ids, nil
+}
+
 // Run returns run id with its counts.
 func (db *DB) Run(ctx context.Context, id int64) (Run, error) {
 	var (

@@ -291,23 +291,20 @@ func (r *jobRunner) run(ctx context.Context, j *job.Job) (runResult, error) {
 	return res, nil
 }
 
-// deadRunsLookback bounds how far back closeDeadRuns looks.
-const deadRunsLookback = 100
-
 // closeDeadRuns records as interrupted the earlier runs of the job still
 // marked running: this run holds the job's lock, so no other process is
 // running them; theirs died (a crash, kill -9, a power cut) before it could
 // record their end. This run resumes their pass.
 func (r *jobRunner) closeDeadRuns(ctx context.Context, name string, current int64, log *slog.Logger) {
-	for id := current - 1; id >= 1 && id >= current-deadRunsLookback; id-- {
+	ids, err := r.db.UnfinishedRuns(ctx, name, current)
+	if err != nil {
+		log.Warn("could not look for earlier runs left open", "err", err)
+		return
+	}
+	for _, id := range ids {
 		run, err := r.db.Run(ctx, id)
 		if err != nil {
-			if !errors.Is(err, archive.ErrNotFound) {
-				log.Warn("could not read an earlier run", "earlier_run", id, "err", err)
-			}
-			continue
-		}
-		if run.Job != name || run.Status != archive.RunRunning {
+			log.Warn("could not read an earlier run", "earlier_run", id, "err", err)
 			continue
 		}
 		note := fmt.Sprintf("its process ended without recording the run's end (a crash, kill -9 or power cut); run %d took over and resumed", current)
