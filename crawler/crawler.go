@@ -1142,9 +1142,10 @@ func (r *run) redirectTarget(it *Item, location string, now time.Time) []Item {
 		return nil
 	}
 	if it.Redirects+1 > r.cfg.MaxRedirects {
-		r.log.Info("redirect limit reached", logURL, it.URL, "to", s, "redirects", it.Redirects+1)
+		r.log.Warn("redirect limit reached: the target is not fetched", logURL, it.URL, "to", s, "redirects", it.Redirects+1)
 		r.mu.Lock()
 		r.stats.Dropped++
+		r.stats.RedirectsStopped++
 		r.mu.Unlock()
 		return nil
 	}

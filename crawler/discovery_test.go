@@ -62,8 +62,8 @@ func TestRun_Redirects(t *testing.T) {
 	if n := s.count("/long/4"); n != 0 {
 		t.Errorf("/long/4 requested: the redirect limit of 3 was not kept")
 	}
-	if !st.Finished {
-		t.Errorf("stats = %+v", st)
+	if !st.Finished || st.RedirectsStopped != 1 {
+		t.Errorf("stats = %+v, want a finished pass with 1 redirect chain stopped", st)
 	}
 }
 

@@ -71,17 +71,20 @@ type Stats struct {
 	// Resumed tells that the run continued an unfinished pass.
 	Resumed bool
 
-	Fetches   int   // attempts handed to the Handler (robots.txt, retries and redirect hops included)
-	Fetched   int   // URLs fetched to an outcome (MaxPages counts these)
-	New       int   // URLs first discovered in this run
-	Changed   int   // revisited URLs whose body changed
-	Unchanged int   // revisited URLs that answered 304 or the same body
-	Errors    int   // URLs whose last attempt failed or answered 4xx/5xx
-	Retries   int   // attempts that were retries
-	Blocked   int   // URLs skipped because robots.txt disallows them
-	Dropped   int   // links not queued: out of scope, too deep, traps
-	Truncated int   // bodies cut at MaxBody
-	Bytes     int64 // body bytes received
+	Fetches   int // attempts handed to the Handler (robots.txt, retries and redirect hops included)
+	Fetched   int // URLs fetched to an outcome (MaxPages counts these)
+	New       int // URLs first discovered in this run
+	Changed   int // revisited URLs whose body changed
+	Unchanged int // revisited URLs that answered 304 or the same body
+	Errors    int // URLs whose last attempt failed or answered 4xx/5xx
+	Retries   int // attempts that were retries
+	Blocked   int // URLs skipped because robots.txt disallows them
+	Dropped   int // links not queued: out of scope, too deep, traps
+	Truncated int // bodies cut at MaxBody
+	// RedirectsStopped counts redirect chains not followed further at
+	// MaxRedirects (the last redirect is captured, its target not fetched).
+	RedirectsStopped int
+	Bytes            int64 // body bytes received
 
 	Queued    int // URLs still queued in the frontier
 	Known     int // URLs the job knows

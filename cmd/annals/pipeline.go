@@ -335,6 +335,10 @@ func runNote(st crawler.Stats) string {
 	if st.Limited {
 		notes = append(notes, fmt.Sprintf("stopped at max_pages with %d URLs queued; the next run resumes", st.Queued))
 	}
+	if st.RedirectsStopped > 0 {
+		notes = append(notes, fmt.Sprintf("%d redirect %s stopped at the redirect limit (their last redirect is captured, its target not fetched)",
+			st.RedirectsStopped, plural(st.RedirectsStopped, "chain")))
+	}
 	if st.HostsDown > 0 {
 		notes = append(notes, fmt.Sprintf("%d hosts given up after failing again and again; their URLs stay queued", st.HostsDown))
 	}
