@@ -1,9 +1,3 @@
-// Command annals crawls news and government portals politely, extracts each
-// article's title, times, bylines and body, and keeps every version it has
-// seen in a SQLite archive that can be searched, diffed and exported.
-//
-// main only wires: each subcommand is its own type in its own file, with its
-// own flag set, writing to the writers it is given.
 package main
 
 import (
