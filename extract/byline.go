@@ -172,8 +172,17 @@ var reBareShot = regexp.MustCompile(`(?:^|[\s（(])((?:\p{Han}{2,4}[\s、　]*){
 // nameList reads the names after a credit key: separated by spaces, 、 or
 // full-width spaces, ending at a bracket, punctuation or a non-name word. A
 // trailing 摄 makes them photographers.
+//
+// Editors after a key followed by nothing but spaces ("编辑 锁定 讨论", a
+// wiki's menu) must begin with a common surname (editor lines have a colon;
+// reporters' do not, and their names may be Mongolian: 其其格); a single word run into the key
+// and closed by a colon ("编辑次数：155") is a label, not a name.
 func nameList(seg string, role Role) (names []string, photo bool, ok bool) {
-	seg = strings.TrimLeft(seg, " \t：:/／|｜　\u00a0")
+	trimmed := strings.TrimLeft(seg, " \t：:/／|｜　\u00a0")
+	lead := seg[:len(seg)-len(trimmed)]
+	spacesOnly := role == RoleEditor && lead != "" && strings.Trim(lead, " \t　\u00a0") == ""
+	joined := lead == ""
+	seg = trimmed
 	if seg == "" {
 		return nil, false, false
 	}
@@ -198,6 +207,9 @@ func nameList(seg string, role Role) (names []string, photo bool, ok bool) {
 	if rest := seg[end:]; len(parts) > 1 && (strings.HasPrefix(rest, "：") || strings.HasPrefix(rest, ":")) && !strings.HasSuffix(body, " ") {
 		parts = parts[:len(parts)-1]
 	}
+	if rest := seg[end:]; joined && len(parts) == 1 && (strings.HasPrefix(rest, "：") || strings.HasPrefix(rest, ":")) {
+		return nil, false, false
+	}
 	for pi, p := range parts {
 		cut := false
 		if i := strings.Index(p, "发自"); i > 0 {
@@ -211,7 +223,7 @@ func nameList(seg string, role Role) (names []string, photo bool, ok bool) {
 		}
 		n := utf8.RuneCountInString(p)
 		last := pi == len(parts)-1
-		if !validChineseName(p, n) {
+		if !validChineseName(p, n) || (spacesOnly && !hasSurname(p) && !strings.ContainsAny(p, "·•")) {
 			if pi == 0 {
 				return nil, false, false
 			}

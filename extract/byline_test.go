@@ -32,6 +32,11 @@ func TestChineseCredits(t *testing.T) {
 		{"來源：西遼河新聞網", nil, "西遼河新聞網"},
 		{"本报记者 其其格", []credit{{"其其格", RoleReporter}}, ""},
 		{"文章很值，打赏犒劳作者一下", nil, ""},
+		// A wiki's menu and counters are no editor credits.
+		{"蔡健雅 编辑 锁定 讨论", nil, ""},
+		{"浏览次数： 次 编辑次数：155次 历史版本", nil, ""},
+		{"编辑 王丽", []credit{{"王丽", RoleEditor}}, ""},
+		{"编辑：其其格", []credit{{"其其格", RoleEditor}}, ""},
 		{"本报讯记者张三报道", []credit{{"张三", RoleReporter}}, ""},
 		{"本报实习生 刘国栋 周炜", []credit{{"刘国栋", RoleCorrespondent}, {"周炜", RoleCorrespondent}}, ""},
 		{"执笔人：闵乐夫 赵兰波", []credit{{"闵乐夫", RoleAuthor}, {"赵兰波", RoleAuthor}}, ""},
