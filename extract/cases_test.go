@@ -90,6 +90,17 @@ func TestExtract_Cases(t *testing.T) {
 			html: zhPage("全市秋季农业生产现场推进会召开", []string{"发布时间：2021-09-28 09:47"}, withLead("本报讯（记者 张三 李四）")),
 			want: want{published: "2021-09-28T09:47:00+08:00", zoneAssumed: true, bylines: []Byline{{"张三", RoleReporter}, {"李四", RoleReporter}},
 				bodyHas: []string{"本报讯（记者 张三 李四）9月27日上午"}, bodyNot: []string{"安全生产工作会议第", "备案号"}}},
+		{name: "headline broken over lines by <br>, named whole only in <title>",
+			html: `<html><head><title>全市人民代表大会常务委员会关于批准2021年市级预算调整方案的决议__2021年第9号公报_某某市人民政府</title></head><body>` +
+				`<div class="nav"><a href="/">首页</a> <a href="/gb/">政府公报</a></div><div class="content">` +
+				`<p align="center"><strong>全市人民代表大会常务委员会<br>关于批准2021年市级预算<br>调整方案的决议</strong><br>（2021年9月28日市人大常委会第三十次会议通过）</p>` +
+				"<p>" + strings.Join(zhParas, "</p><p>") + "</p></div></body></html>",
+			want: want{title: "全市人民代表大会常务委员会关于批准2021年市级预算调整方案的决议", bodyNot: []string{"政府公报"}}},
+		{name: "h5 headline ending in ！ below a breadcrumb heading",
+			html: `<html><head><title>新闻动态--某某学会官网</title></head><body><div class="crumb"><h3>首页 - 新闻动态</h3></div><div class="news">` +
+				`<h5>2019年全市人文地理学术年会在东城区成功举行！</h5><div class="ly">发布时间：2019-05-18 来源：某某学会</div>` +
+				"<p>" + strings.Join(zhParas, "</p><p>") + "</p></div></body></html>",
+			want: want{title: "2019年全市人文地理学术年会在东城区成功举行！", published: "2019-05-18", source: "某某学会"}},
 		{name: "reporters and correspondent, separated by 、 and full-width spaces",
 			html: zhPage("全市秋季农业生产现场推进会召开", []string{"2021年9月28日 09:47"}, withLead("新华社北京9月28日电（记者　张三、李四　通讯员　吴九）")),
 			want: want{published: "2021-09-28T09:47:00+08:00", zoneAssumed: true,

@@ -139,6 +139,9 @@ func (x *extraction) findTitle() {
 	case best >= 0 && bestScore >= 6:
 		a.Title = p.blocks[best].text
 		x.headline = best
+		if t := x.joinTitleLines(best, mk, dk); t != "" {
+			a.Title = t
+		}
 	case meta != "":
 		a.Title = stripSiteName(meta, a.SiteName)
 		x.headline = x.findLine(a.Title)
@@ -147,6 +150,9 @@ func (x *extraction) findTitle() {
 		// article's text is its headline.
 		x.headline = x.lineAboveText()
 		a.Title = p.blocks[x.headline].text
+		if t := x.joinTitleLines(x.headline, mk, dk); t != "" {
+			a.Title = t
+		}
 	case doc != "":
 		a.Title = stripSiteName(doc, a.SiteName)
 		x.headline = x.findLine(a.Title)
@@ -154,6 +160,80 @@ func (x *extraction) findTitle() {
 		a.Title = p.blocks[best].text
 		x.headline = best
 	}
+}
+
+// joinTitleLines returns the headline when it is broken over several
+// lines (a government gazette prints "全国人民代表大会常务委员会<br>关于批准…<br>
+// 调整…的决议") and the line at i is one of them: the run of neighbouring
+// lines of the same element around i whose joined text is the longest piece of the
+// <title> or meta title they make. It returns "" when line i alone is the
+// best.
+func (x *extraction) joinTitleLines(i int, mk, dk string) string {
+	p := x.p
+	within := func(k string) bool {
+		return k != "" && (dk != "" && strings.Contains(dk, k) || mk != "" && strings.Contains(mk, k))
+	}
+	usable := func(j int) bool {
+		if j < 0 || j >= len(p.blocks) {
+			return false
+		}
+		b := &p.blocks[j]
+		return b.owner == p.blocks[i].owner && b.kind != kindImage && !b.kicker && !b.sub &&
+			b.w >= 2 && b.w <= 200 && b.linkDensity() <= 0.5
+	}
+	// Only Chinese (Japanese, Korean) lines are joined: there a line break
+	// inside a headline is layout; in other scripts a line of its own
+	// above the headline is a kicker ("Einheit der Woche").
+	cjkJoin := func(a, b int) bool {
+		last, _ := utf8.DecodeLastRuneInString(p.blocks[a].text)
+		first, _ := utf8.DecodeRuneInString(p.blocks[b].text)
+		return isCJK(last) && isCJK(first)
+	}
+	key := normKey(p.blocks[i].text)
+	if !within(key) {
+		return ""
+	}
+	from, to := i, i
+	for n := 0; n < 4; n++ {
+		grown := false
+		if usable(from-1) && cjkJoin(from-1, from) {
+			if k := normKey(p.blocks[from-1].text) + normKey(joinedText(p, from, to)); within(k) {
+				from--
+				grown = true
+			}
+		}
+		if usable(to+1) && cjkJoin(to, to+1) {
+			if k := normKey(joinedText(p, from, to)) + normKey(p.blocks[to+1].text); within(k) {
+				to++
+				grown = true
+			}
+		}
+		if !grown {
+			break
+		}
+	}
+	if from == i && to == i {
+		return ""
+	}
+	return joinedText(p, from, to)
+}
+
+// joinedText joins the text of lines from..to: without a space between
+// Chinese, Japanese or Korean characters, with one otherwise.
+func joinedText(p *page, from, to int) string {
+	var sb strings.Builder
+	for j := from; j <= to; j++ {
+		t := p.blocks[j].text
+		if sb.Len() > 0 {
+			last, _ := utf8.DecodeLastRuneInString(sb.String())
+			first, _ := utf8.DecodeRuneInString(t)
+			if !isCJK(last) || !isCJK(first) {
+				sb.WriteByte(' ')
+			}
+		}
+		sb.WriteString(t)
+	}
+	return sb.String()
 }
 
 func contains(list []string, s string) bool {
@@ -258,14 +338,16 @@ func (x *extraction) lineAboveText() int {
 	}
 	firstProse := -1
 	for i := x.first; i < x.end; i++ {
-		if b := &p.blocks[i]; b.kind != kindImage && b.prose() && b.linkDensity() < 0.5 {
+		// A heading is no running text, even when it is long and ends in
+		// "！": it may be the headline sought.
+		if b := &p.blocks[i]; b.kind != kindImage && b.kind != kindHeading && b.prose() && b.linkDensity() < 0.5 {
 			firstProse = i
 			break
 		}
 	}
 	for i := firstProse - 1; i >= 0 && i >= firstProse-4; i-- {
 		b := &p.blocks[i]
-		if b.kind == kindImage || b.w < 6 || b.w > 200 || b.prose() || b.linkDensity() > 0.5 {
+		if b.kind == kindImage || b.w < 6 || b.w > 200 || (b.prose() && b.kind != kindHeading) || b.linkDensity() > 0.5 {
 			continue
 		}
 		if _, ok := findStamp(b.text, false); ok {
