@@ -78,11 +78,11 @@ func TestDB_Migrate_Schema4(t *testing.T) {
 	recordNumbered(t, db, 2)
 	db.Close()
 	// What schema 3 wrote: tokens of the text as it is.
-	db = rewrite(t, db.Path,
+	db = rewrite(t, db.Path, append(undoSchema5(),
 		`INSERT INTO fts_tokens(fts_tokens) VALUES ('delete-all')`,
 		`INSERT INTO fts_tokens(rowid, title, body) SELECT id, title, body FROM versions`,
 		`PRAGMA user_version = 3`,
-	)
+	)...)
 	// Each version indexed once, folded.
 	wantIndexed(t, db, map[string]int{"GDP": 1, "通辽": 2})
 	rep, err := db.Verify(ctx, nil)

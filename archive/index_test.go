@@ -181,11 +181,11 @@ func TestDB_Migrate_Schema3(t *testing.T) {
 	db.Close()
 
 	// Make it what schema 2 wrote.
-	db = rewrite(t, db.Path,
+	db = rewrite(t, db.Path, append(undoSchema5(),
 		`DELETE FROM meta WHERE key = '`+watermarkKey+`'`,
 		`ALTER TABLE versions DROP COLUMN field_hashes`,
 		`PRAGMA user_version = 2`,
-	)
+	)...)
 	// Indexed once (schema 4 indexes every version again).
 	wantIndexed(t, db, map[string]int{"通辽": 1})
 	a := story()

@@ -3,7 +3,6 @@ package archive
 import (
 	"context"
 	"fmt"
-	"strings"
 )
 
 // This file holds the read queries of the research tools (annals search,
@@ -84,15 +83,18 @@ func (db *DB) SearchFacets(ctx context.Context, q Query, maxSites int) (Facets, 
 	f := Facets{States: map[State]int{}}
 	byState := q
 	byState.State = ""
-	from, where, args, err := searchFrom(byState)
+	sp, err := planSearch(byState)
 	if err != nil {
 		return f, err
 	}
-	stateCol := "a.state"
+	// The latest version's row holds its article's state (schema 5); the
+	// state at another time is computed from the article's captures.
+	stateCol := "d.state"
 	if !q.AsOf.IsZero() {
 		stateCol = stateAt(q.AsOf)
+		sp.joinArticles()
 	}
-	rows, err := db.read.QueryContext(ctx, "SELECT "+stateCol+" AS st, count(*) FROM "+from+" WHERE "+where+" GROUP BY st", args...)
+	rows, err := db.read.QueryContext(ctx, "SELECT "+stateCol+" AS st, count(*) FROM "+sp.from+" WHERE "+sp.where+" GROUP BY st", sp.args...)
 	if err != nil {
 		return f, searchError(err)
 	}
@@ -114,11 +116,12 @@ func (db *DB) SearchFacets(ctx context.Context, q Query, maxSites int) (Facets, 
 	}
 	bySite := q
 	bySite.Site = ""
-	if from, where, args, err = searchFrom(bySite); err != nil {
+	if sp, err = planSearch(bySite); err != nil {
 		return f, err
 	}
-	rows, err = db.read.QueryContext(ctx, "SELECT u.host, count(*) AS n FROM "+from+" WHERE "+where+
-		" GROUP BY u.host ORDER BY n DESC, u.host LIMIT ?", append(args, maxSites)...)
+	// search_docs.site is the host of the article's URL.
+	rows, err = db.read.QueryContext(ctx, "SELECT d.site, count(*) AS n FROM "+sp.from+" WHERE "+sp.where+
+		" GROUP BY d.site ORDER BY n DESC, d.site LIMIT ?", append(sp.args, maxSites)...)
 	if err != nil {
 		return f, searchError(err)
 	}
@@ -136,30 +139,6 @@ func (db *DB) SearchFacets(ctx context.Context, q Query, maxSites int) (Facets, 
 	return f, nil
 }
 
-// searchFrom returns the FROM clause, the WHERE condition and its
-// arguments of q, as Search builds them (search_docs aliased d, versions v,
-// articles a, URLs u).
-func searchFrom(q Query) (from, where string, args []any, err error) {
-	conds, args, _ := searchFilter(q)
-	const rest = " JOIN versions v ON v.id = d.version_id JOIN articles a ON a.id = d.article_id JOIN urls u ON u.id = a.url_id"
-	if strings.TrimSpace(q.Text) == "" {
-		return "search_docs d" + rest, strings.Join(conds, " AND "), args, nil
-	}
-	node, err := parseQuery(q.Text)
-	if err != nil {
-		return "", "", nil, err
-	}
-	index := route(node)
-	match, err := render(node, index)
-	if err != nil {
-		return "", "", nil, err
-	}
-	table := "fts_" + index
-	from = table + " f JOIN search_docs d ON d.version_id = f.rowid" + rest
-	conds = append([]string{table + " MATCH ?"}, conds...)
-	return from, strings.Join(conds, " AND "), append([]any{match}, args...), nil
-}
-
 // SearchExport calls fn with an export record for every hit of q (all of
 // them: Limit and Offset are ignored), in Search's order: best match
 // first, or newest published first without search text. Each record is
@@ -168,18 +147,17 @@ func searchFrom(q Query) (from, where string, args []any, err error) {
 // hits there are. An error from fn stops it and is returned.
 func (db *DB) SearchExport(ctx context.Context, q Query, fn func(ExportRecord) error) error {
 	db.awaitIndex(ctx)
-	from, where, args, err := searchFrom(q)
+	sp, err := planSearch(q)
 	if err != nil {
 		return err
 	}
-	order := "v.published_ms IS NULL, v.published_ms DESC, v.id DESC"
-	if strings.TrimSpace(q.Text) != "" {
-		table := strings.Fields(from)[0]
-		order = "bm25(" + table + ", 10.0, 1.0), v.id"
-	}
+	// The same hits in the same order as Search, with the joins the
+	// records need.
+	sp.joinArticles()
+	from := sp.from + " JOIN versions v ON v.id = d.version_id JOIN urls u ON u.id = a.url_id"
 	rows, err := db.read.QueryContext(ctx, `SELECT `+exportCols+`
 		FROM `+from+` JOIN captures c ON c.id = v.capture_id LEFT JOIN payloads p ON p.id = c.payload_id
-		WHERE `+where+` ORDER BY `+order, args...)
+		WHERE `+sp.where+` ORDER BY `+sp.orderBy(sp.rank), sp.args...)
 	if err != nil {
 		return searchError(err)
 	}

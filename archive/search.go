@@ -74,53 +74,26 @@ func (db *DB) Search(ctx context.Context, q Query) (Results, error) {
 	if q.HighlightStart == "" && q.HighlightEnd == "" {
 		q.HighlightStart, q.HighlightEnd = "<mark>", "</mark>"
 	}
-	var (
-		node  *qnode
-		index string
-		match string
-	)
-	if strings.TrimSpace(q.Text) != "" {
-		var err error
-		if node, err = parseQuery(q.Text); err != nil {
-			return Results{}, err
-		}
-		index = route(node)
-		if match, err = render(node, index); err != nil {
-			return Results{}, err
-		}
+	sp, err := planSearch(q)
+	if err != nil {
+		return Results{}, err
 	}
-	if index != "" {
+	if sp.index != "" {
 		db.awaitIndex(ctx)
 	}
-	where, args, needArticles := searchFilter(q)
-	from := ""
-	if needArticles {
-		from = "JOIN articles a ON a.id = d.article_id"
-	}
-	res := Results{Index: index}
-	rank, order := "0.0", "d.published_ms IS NULL, d.published_ms DESC, d.version_id DESC"
-	if index != "" {
-		table := "fts_" + index
-		from = table + " f JOIN search_docs d ON d.version_id = f.rowid " + from
-		where = append([]string{table + " MATCH ?"}, where...)
-		args = append([]any{match}, args...)
-		rank, order = "bm25("+table+", 10.0, 1.0)", "rank, d.version_id"
-	} else {
-		from = "search_docs d " + from
-	}
+	res := Results{Index: sp.index}
 	// The total and the page are two queries: counting needs no rank, and
 	// ranking with LIMIT keeps only a page in its sorter. (One pass with
 	// count(*) OVER () must materialise every match: slower.) The wide
 	// rows are read for the page only.
-	w := strings.Join(where, " AND ")
-	if err := db.read.QueryRowContext(ctx, "SELECT count(*) FROM "+from+" WHERE "+w, args...).Scan(&res.Total); err != nil {
+	if err := db.read.QueryRowContext(ctx, "SELECT count(*) FROM "+sp.from+" WHERE "+sp.where, sp.args...).Scan(&res.Total); err != nil {
 		return Results{}, searchError(err)
 	}
 	if res.Total == 0 || q.Offset >= res.Total {
 		return res, nil
 	}
-	rows, err := db.read.QueryContext(ctx, "SELECT d.version_id, "+rank+" AS rank FROM "+from+" WHERE "+w+
-		" ORDER BY "+order+" LIMIT ? OFFSET ?", append(args, q.Limit, q.Offset)...)
+	rows, err := db.read.QueryContext(ctx, "SELECT d.version_id, "+sp.rank+" AS rank FROM "+sp.from+" WHERE "+sp.where+
+		" ORDER BY "+sp.orderBy("rank")+" LIMIT ? OFFSET ?", append(sp.args, q.Limit, q.Offset)...)
 	if err != nil {
 		return Results{}, searchError(err)
 	}
@@ -171,10 +144,73 @@ func (db *DB) Search(ctx context.Context, q Query) (Results, error) {
 	for _, id := range pageOrder {
 		res.Hits = append(res.Hits, byID[id])
 	}
-	if err := db.snippets(ctx, res.Hits, node, index, match, q); err != nil {
+	if err := db.snippets(ctx, res.Hits, sp.node, sp.index, sp.match, q); err != nil {
 		return Results{}, err
 	}
 	return res, nil
+}
+
+// searchPlan is the SQL of a search: its hits are the rows of from
+// (search_docs aliased d, joined to the full-text index f when there is
+// text, and to articles a when a filter needs them) that satisfy where.
+type searchPlan struct {
+	node        *qnode // the parsed text; nil without text
+	index       string // IndexTrigram, IndexTokens, or "" without text
+	match       string // the MATCH expression
+	from, where string
+	args        []any
+	articles    bool   // from joins articles a
+	rank        string // the rank of a hit: bm25, or 0 without text
+}
+
+// orderBy is the order of the hits, best first, given the SQL of their
+// rank (its expression, or the alias of its column). Without text:
+// newest published first, unknown publish times last (SQLite sorts NULL
+// lowest), which is search_docs_latest's order read backwards, so that a
+// listing reads only the page's entries of that index.
+func (sp searchPlan) orderBy(rank string) string {
+	if sp.index == "" {
+		return "d.published_ms DESC, d.version_id DESC"
+	}
+	return rank + ", d.version_id"
+}
+
+// planSearch parses q's text, picks the index and builds the SQL that
+// finds q's hits.
+func planSearch(q Query) (searchPlan, error) {
+	var sp searchPlan
+	if strings.TrimSpace(q.Text) != "" {
+		var err error
+		if sp.node, err = parseQuery(q.Text); err != nil {
+			return sp, err
+		}
+		sp.index = route(sp.node)
+		if sp.match, err = render(sp.node, sp.index); err != nil {
+			return sp, err
+		}
+	}
+	where, args, needArticles := searchFilter(q)
+	sp.from, sp.rank = "search_docs d", "0.0"
+	if sp.index != "" {
+		table := "fts_" + sp.index
+		sp.from = table + " f JOIN search_docs d ON d.version_id = f.rowid"
+		where = append([]string{table + " MATCH ?"}, where...)
+		args = append([]any{sp.match}, args...)
+		sp.rank = "bm25(" + table + ", 10.0, 1.0)"
+	}
+	if needArticles {
+		sp.joinArticles()
+	}
+	sp.where, sp.args = strings.Join(where, " AND "), args
+	return sp, nil
+}
+
+// joinArticles joins articles a to the plan's tables, once.
+func (sp *searchPlan) joinArticles() {
+	if !sp.articles {
+		sp.from += " JOIN articles a ON a.id = d.article_id"
+		sp.articles = true
+	}
 }
 
 // stateAtSQL is the SQL for an article's state at the moment :asof, which
@@ -206,12 +242,13 @@ func searchFilter(q Query) ([]string, []any, bool) {
 	f.time("d.captured_ms < ?", q.CapturedTo)
 	if q.State != "" {
 		if q.AsOf.IsZero() {
-			f.add("a.state = ?", string(q.State))
+			// The latest version's row holds its article's state (schema 5).
+			f.add("d.state = ?", string(q.State))
 		} else {
 			f.add(stateAt(q.AsOf)+" = ?", string(q.State))
 		}
 	}
-	return f.where, f.args, q.State != ""
+	return f.where, f.args, q.State != "" && !q.AsOf.IsZero()
 }
 
 // conds collects the conditions of a WHERE clause and their arguments.

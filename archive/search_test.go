@@ -170,3 +170,169 @@ func FuzzSearchQuery(f *testing.F) {
 		}
 	})
 }
+
+// undoSchema5 returns the statements that make an archive what schema 4
+// wrote (without setting user_version).
+func undoSchema5() []string {
+	return []string{
+		`DROP TRIGGER search_docs_state_new`,
+		`DROP TRIGGER search_docs_state_article`,
+		`DROP INDEX search_docs_latest`,
+		`ALTER TABLE search_docs DROP COLUMN state`,
+		`CREATE INDEX search_docs_published ON search_docs(published_ms) WHERE superseded_ms IS NULL`,
+	}
+}
+
+// TestDB_Search_Listing lists articles without search text under every
+// combination of filters and compares each page with the order worked
+// out here: newest published first, unknown publish times last, then the
+// newest version first.
+func TestDB_Search_Listing(t *testing.T) {
+	ctx := context.Background()
+	db := newTestDB(t)
+	type doc struct {
+		article int64
+		site    string
+		pub     int64 // ms; 0: unknown
+		version int64
+		state   State
+	}
+	docs := map[int64]*doc{} // by article
+	sites := []string{"a.example.cn", "b.example.cn", "c.example.com"}
+	for i := range 36 {
+		site := sites[i%3]
+		u := fmt.Sprintf("http://%s/%d.html", site, i)
+		a := &extract.Article{Title: fmt.Sprint("第", i, "篇"), Body: fmt.Sprint("正文", i), Language: "zh"}
+		var pub time.Time
+		if i%7 != 3 { // some without a publish time; several on one day
+			pub = time.Date(2021, 3, 1+i%9, 0, 0, 0, 0, time.UTC)
+			a.Published = pub.Format("2006-01-02")
+		}
+		out := record(t, db, page(u, fmt.Sprint("<p>", i, "</p>"), t0), a)
+		d := &doc{article: out.ArticleID, site: site, state: StateLive}
+		if !pub.IsZero() {
+			d.pub = pub.UnixMilli()
+		}
+		docs[out.ArticleID] = d
+		switch {
+		case i%5 == 0: // edited: the new version is listed
+			a.Body += "（更正）"
+			record(t, db, page(u, fmt.Sprint("<p>", i, " v2</p>"), t0.Add(time.Hour)), a)
+		case i%4 == 1:
+			record(t, db, status(u, 404, "", t0.Add(2*time.Hour)), nil)
+			d.state = StateGone
+		case i%6 == 2:
+			record(t, db, status(u, 301, fmt.Sprintf("http://%s/new/%d.html", site, i), t0.Add(2*time.Hour)), nil)
+			d.state = StateMoved
+		}
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT article_id, version_id FROM search_docs WHERE superseded_ms IS NULL`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var a, v int64
+		if err := rows.Scan(&a, &v); err != nil {
+			t.Fatal(err)
+		}
+		docs[a].version = v
+	}
+	rows.Close()
+	from := time.Date(2021, 3, 4, 0, 0, 0, 0, time.UTC)
+	for _, site := range append([]string{""}, sites...) {
+		for _, st := range []State{"", StateLive, StateGone, StateMoved} {
+			for _, pubFrom := range []time.Time{{}, from} {
+				q := Query{Site: site, State: st, PublishedFrom: pubFrom}
+				var want []int64
+				for _, d := range docs {
+					if (site == "" || d.site == site) && (st == "" || d.state == st) && (pubFrom.IsZero() || d.pub >= pubFrom.UnixMilli() && d.pub != 0) {
+						want = append(want, d.article)
+					}
+				}
+				slices.SortFunc(want, func(x, y int64) int {
+					a, b := docs[x], docs[y]
+					if (a.pub == 0) != (b.pub == 0) {
+						if a.pub == 0 {
+							return 1
+						}
+						return -1
+					}
+					if a.pub != b.pub {
+						return int(b.pub - a.pub)
+					}
+					return int(b.version - a.version)
+				})
+				var got []int64
+				total := -1
+				for off := 0; off < len(want)+5; off += 5 {
+					q.Limit, q.Offset = 5, off
+					res, err := db.Search(ctx, q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					total = res.Total
+					for _, h := range res.Hits {
+						got = append(got, h.ArticleID)
+						if d := docs[h.ArticleID]; h.VersionID != d.version || h.State != d.state {
+							t.Errorf("%+v: hit %+v, want version %d in state %s", q, h, d.version, d.state)
+						}
+					}
+				}
+				if !slices.Equal(got, want) || total != len(want) {
+					t.Errorf("site %q state %q from %v: got %v (total %d), want %v", site, st, pubFrom, got, total, want)
+				}
+			}
+		}
+	}
+}
+
+// TestDB_Search_StateFollowsArticle checks that a state filter follows
+// the article through every change of state and version (schema 5 keeps
+// the state in search_docs by triggers), and that the upgrade to schema 5
+// fills it in for an archive written before.
+func TestDB_Search_StateFollowsArticle(t *testing.T) {
+	ctx := context.Background()
+	db := newTestDB(t)
+	const u = "http://tl.example.cn/s.html"
+	a := story()
+	at := t0
+	step := func(c *Capture, art *extract.Article, want State) {
+		t.Helper()
+		record(t, db, c, art)
+		at = at.Add(time.Hour)
+		for _, st := range []State{StateLive, StateGone, StateMoved} {
+			for _, text := range []string{"", "通辽", "代表大会"} {
+				res, err := db.Search(ctx, Query{Text: text, State: st})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n := map[bool]int{true: 1}[st == want]; res.Total != n || len(res.Hits) != n {
+					t.Fatalf("after %d %q: %q in state %s: %d hits, want %d", c.Status, c.RedirectTo, text, st, res.Total, n)
+				}
+			}
+		}
+		var stale int
+		if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM search_docs d JOIN articles a ON a.id = d.article_id
+			WHERE d.superseded_ms IS NULL AND d.state != a.state`).Scan(&stale); err != nil || stale != 0 {
+			t.Fatalf("%d latest versions with a stale state (%v)", stale, err)
+		}
+	}
+	step(page(u, "<p>1</p>", at), a, StateLive)
+	step(status(u, 404, "", at), nil, StateGone)
+	step(page(u, "<p>1</p>", at), a, StateLive) // restored, same content
+	step(status(u, 410, "", at), nil, StateGone)
+	a.Body += "\n\n更正。"
+	step(page(u, "<p>2</p>", at), a, StateLive) // restored with a new version
+	step(status(u, 301, "http://tl.example.cn/elsewhere.html", at), nil, StateMoved)
+	a.Body += "\n\n再更正。"
+	step(page(u, "<p>3</p>", at), a, StateLive)
+	step(status(u, 404, "", at), nil, StateGone)
+
+	// An archive of schema 4 gets the state of its articles on upgrade.
+	db.Close()
+	db = rewrite(t, db.Path, append(undoSchema5(), `PRAGMA user_version = 4`)...)
+	res, err := db.Search(ctx, Query{State: StateGone})
+	if err != nil || res.Total != 1 {
+		t.Fatalf("after the upgrade: %+v %v", res, err)
+	}
+}
