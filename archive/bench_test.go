@@ -248,7 +248,9 @@ func BenchmarkIngest(b *testing.B) {
 }
 
 // BenchmarkIngestCorpus is BenchmarkIngest with the real pages under
-// -corpus (their articles extracted beforehand, not timed): new pages;
+// -corpus (their articles extracted beforehand, not timed), from one
+// caller and from four (a crawl's workers: compressing and hashing run in
+// the callers, in parallel; their writes share commits): new pages;
 // pages changed by one inserted paragraph, which is also in the article;
 // pages whose bytes changed outside the article (a footer), the commonest
 // recapture of a live site, stored as a delta without a new version; and
@@ -269,8 +271,12 @@ func BenchmarkIngestCorpus(b *testing.B) {
 	}
 	b.Logf("%d pages with an article", len(docs))
 	url := func(i int) string { return fmt.Sprintf("http://corpus.example/%d.html", i) }
-	for _, kind := range []string{"new", "changed", "footer-changed", "unchanged"} {
-		b.Run(kind, func(b *testing.B) {
+	for _, bc := range []struct {
+		kind    string
+		callers int
+	}{{"new", 1}, {"new", 4}, {"changed", 1}, {"changed", 4}, {"footer-changed", 1}, {"unchanged", 1}} {
+		kind := bc.kind
+		b.Run(fmt.Sprintf("%s/callers=%d", kind, bc.callers), func(b *testing.B) {
 			db := newTestDB(b)
 			n := len(docs)
 			if kind != "new" {
@@ -304,7 +310,7 @@ func BenchmarkIngestCorpus(b *testing.B) {
 					work = append(work, ingestItem{page(url(i), string(html), t0), a, want})
 				}
 			}
-			ingest(b, db, work, 1)
+			ingest(b, db, work, bc.callers)
 		})
 	}
 }

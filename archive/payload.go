@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 
 	"github.com/klauspost/compress/zstd"
@@ -84,7 +85,10 @@ const (
 )
 
 func newCodec(level, deltaLevel zstd.EncoderLevel) (*codec, error) {
-	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(level), zstd.WithEncoderConcurrency(1))
+	// EncodeAll runs at most the encoder's concurrency at once: one per
+	// CPU, so that Record calls from several goroutines (a crawl's
+	// workers) compress in parallel.
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(level), zstd.WithEncoderConcurrency(runtime.GOMAXPROCS(0)))
 	if err != nil {
 		return nil, fmt.Errorf("zstd encoder: %w", err)
 	}
