@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -84,34 +85,19 @@ func (db *DB) Search(ctx context.Context, q Query) (Results, error) {
 	res := Results{Index: sp.index}
 	// The total and the page are two queries: counting needs no rank, and
 	// ranking with LIMIT keeps only a page in its sorter. (One pass with
-	// count(*) OVER () must materialise every match: slower.) The wide
-	// rows are read for the page only.
+	// count(*) OVER (), or over a materialised CTE, must store every
+	// match: slower than both. Running both at once on two connections
+	// is slower too when another process holds a core.) The wide rows
+	// are read for the page only.
 	if err := db.read.QueryRowContext(ctx, "SELECT count(*) FROM "+sp.from+" WHERE "+sp.where, sp.args...).Scan(&res.Total); err != nil {
 		return Results{}, searchError(err)
 	}
 	if res.Total == 0 || q.Offset >= res.Total {
 		return res, nil
 	}
-	rows, err := db.read.QueryContext(ctx, "SELECT d.version_id, "+sp.rank+" AS rank FROM "+sp.from+" WHERE "+sp.where+
-		" ORDER BY "+sp.orderBy("rank")+" LIMIT ? OFFSET ?", append(sp.args, q.Limit, q.Offset)...)
+	ids, ranks, err := db.searchPage(ctx, sp, q.Limit, q.Offset)
 	if err != nil {
-		return Results{}, searchError(err)
-	}
-	var ids []string
-	ranks := map[int64]float64{}
-	var pageOrder []int64
-	for rows.Next() {
-		var id int64
-		var r float64
-		if err := rows.Scan(&id, &r); err != nil {
-			rows.Close()
-			return Results{}, searchError(err)
-		}
-		ids, ranks[id], pageOrder = append(ids, fmt.Sprint(id)), r, append(pageOrder, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return Results{}, searchError(err)
+		return Results{}, err
 	}
 	if len(ids) == 0 {
 		return res, nil
@@ -122,7 +108,7 @@ func (db *DB) Search(ctx context.Context, q Query) (Results, error) {
 	}
 	drows, err := db.read.QueryContext(ctx, "SELECT v.id, a.id, v.version, u.url, u.host, v.title, v.published, v.captured_ms, "+
 		stateCol+" FROM versions v JOIN articles a ON a.id = v.article_id JOIN urls u ON u.id = a.url_id WHERE v.id IN ("+
-		strings.Join(ids, ",")+")")
+		idList(ids)+")")
 	if err != nil {
 		return Results{}, searchError(err)
 	}
@@ -141,13 +127,47 @@ func (db *DB) Search(ctx context.Context, q Query) (Results, error) {
 	if err := drows.Err(); err != nil {
 		return Results{}, searchError(err)
 	}
-	for _, id := range pageOrder {
+	for _, id := range ids {
 		res.Hits = append(res.Hits, byID[id])
 	}
 	if err := db.snippets(ctx, res.Hits, sp.node, sp.index, sp.match, q); err != nil {
 		return Results{}, err
 	}
 	return res, nil
+}
+
+// searchPage returns the version ids of a page of the plan's hits, in
+// order, and their ranks.
+func (db *DB) searchPage(ctx context.Context, sp searchPlan, limit, offset int) ([]int64, map[int64]float64, error) {
+	rows, err := db.read.QueryContext(ctx, "SELECT d.version_id, "+sp.rank+" AS rank FROM "+sp.from+" WHERE "+sp.where+
+		" ORDER BY "+sp.orderBy("rank")+" LIMIT ? OFFSET ?", append(sp.args, limit, offset)...)
+	if err != nil {
+		return nil, nil, searchError(err)
+	}
+	defer rows.Close()
+	var ids []int64
+	ranks := map[int64]float64{}
+	for rows.Next() {
+		var id int64
+		var r float64
+		if err := rows.Scan(&id, &r); err != nil {
+			return nil, nil, searchError(err)
+		}
+		ids, ranks[id] = append(ids, id), r
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, searchError(err)
+	}
+	return ids, ranks, nil
+}
+
+// idList writes ids as an SQL list (integers only: no user text).
+func idList(ids []int64) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = strconv.FormatInt(id, 10)
+	}
+	return strings.Join(s, ",")
 }
 
 // searchPlan is the SQL of a search: its hits are the rows of from
@@ -293,14 +313,14 @@ func (db *DB) snippets(ctx context.Context, hits []Hit, node *qnode, index, matc
 		return nil
 	}
 	if index == IndexTrigram {
-		ids := make([]string, len(hits))
+		ids := make([]int64, len(hits))
 		pos := map[int64]int{}
 		for i, h := range hits {
-			ids[i] = fmt.Sprint(h.VersionID)
+			ids[i] = h.VersionID
 			pos[h.VersionID] = i
 		}
 		rows, err := db.read.QueryContext(ctx, `SELECT rowid, snippet(fts_trigram, -1, ?, ?, '…', 40) FROM fts_trigram
-			WHERE fts_trigram MATCH ? AND rowid IN (`+strings.Join(ids, ",")+`)`, q.HighlightStart, q.HighlightEnd, match)
+			WHERE fts_trigram MATCH ? AND rowid IN (`+idList(ids)+`)`, q.HighlightStart, q.HighlightEnd, match)
 		if err != nil {
 			return searchError(err)
 		}
