@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,6 +32,11 @@ type Query struct {
 	AsOf time.Time
 	// Limit and Offset page through the hits (Limit 0: 20).
 	Limit, Offset int
+	// MaxTotal bounds the counting of hits: when there are more than
+	// MaxTotal (and than Offset+Limit), Results.Total is that bound and
+	// Results.TotalIsLowerBound is set. 0 counts every hit. Counting
+	// tens of thousands of hits costs a good part of a search.
+	MaxTotal int
 	// HighlightStart and HighlightEnd surround matches in snippets
 	// (defaults "<mark>" and "</mark>").
 	HighlightStart, HighlightEnd string
@@ -55,7 +61,10 @@ type Hit struct {
 type Results struct {
 	Hits  []Hit
 	Total int
-	Index string // which index answered: "trigram", "tokens", or "" without text
+	// TotalIsLowerBound says that there are more than Total hits, which
+	// Query.MaxTotal kept from being counted.
+	TotalIsLowerBound bool
+	Index             string // which index answered: "trigram", "tokens", or "" without text
 }
 
 // DefaultSearchLimit is the page size when Query.Limit is 0.
@@ -89,8 +98,19 @@ func (db *DB) Search(ctx context.Context, q Query) (Results, error) {
 	// match: slower than both. Running both at once on two connections
 	// is slower too when another process holds a core.) The wide rows
 	// are read for the page only.
-	if err := db.read.QueryRowContext(ctx, "SELECT count(*) FROM "+sp.from+" WHERE "+sp.where, sp.args...).Scan(&res.Total); err != nil {
+	count, args := "SELECT count(*) FROM "+sp.from+" WHERE "+sp.where, sp.args
+	bound := 0
+	if q.MaxTotal > 0 {
+		// Count one more than the bound, to know whether there are more.
+		bound = max(q.MaxTotal, q.Offset+q.Limit)
+		count = "SELECT count(*) FROM (SELECT 1 FROM " + sp.from + " WHERE " + sp.where + " LIMIT ?)"
+		args = append(slices.Clip(args), bound+1)
+	}
+	if err := db.read.QueryRowContext(ctx, count, args...).Scan(&res.Total); err != nil {
 		return Results{}, searchError(err)
+	}
+	if bound > 0 && res.Total > bound {
+		res.Total, res.TotalIsLowerBound = bound, true
 	}
 	if res.Total == 0 || q.Offset >= res.Total {
 		return res, nil

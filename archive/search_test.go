@@ -336,3 +336,52 @@ func TestDB_Search_StateFollowsArticle(t *testing.T) {
 		t.Fatalf("after the upgrade: %+v %v", res, err)
 	}
 }
+
+// TestDB_Search_MaxTotal counts hits up to a bound: past it the total is
+// the bound and says so, and paging past the bound still finds its hits
+// and whether more follow.
+func TestDB_Search_MaxTotal(t *testing.T) {
+	ctx := context.Background()
+	db := newTestDB(t)
+	for i := range 7 {
+		a := &extract.Article{Title: fmt.Sprint("通辽新闻", i), Body: "通辽市召开会议。", Language: "zh",
+			Published: time.Date(2021, 1, 1+i, 0, 0, 0, 0, time.UTC).Format("2006-01-02")}
+		record(t, db, page(fmt.Sprintf("http://tl.example.cn/%d.html", i), fmt.Sprint("<p>", i, "</p>"), t0), a)
+	}
+	tests := []struct {
+		name        string
+		q           Query
+		hits, total int
+		lowerBound  bool
+		first       int // the index of the first hit in the unbounded results
+	}{
+		{"unbounded", Query{Limit: 2}, 2, 7, false, 0},
+		{"bound above the hits", Query{Limit: 2, MaxTotal: 10}, 2, 7, false, 0},
+		{"bound at the hits", Query{Limit: 2, MaxTotal: 7}, 2, 7, false, 0},
+		{"bound below the hits", Query{Limit: 2, MaxTotal: 5}, 2, 5, true, 0},
+		{"page past the bound", Query{Limit: 2, Offset: 4, MaxTotal: 3}, 2, 6, true, 4},
+		{"last page past the bound", Query{Limit: 2, Offset: 6, MaxTotal: 3}, 1, 7, false, 6},
+		{"beyond the last page", Query{Limit: 2, Offset: 8, MaxTotal: 3}, 0, 7, false, 0},
+	}
+	for _, text := range []string{"", "通辽", "通辽市"} {
+		all, err := db.Search(ctx, Query{Text: text, Limit: 10})
+		if err != nil || all.Total != 7 || len(all.Hits) != 7 {
+			t.Fatalf("%q: %d hits, total %d, %v", text, len(all.Hits), all.Total, err)
+		}
+		for _, tt := range tests {
+			q := tt.q
+			q.Text = text
+			res, err := db.Search(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Hits) != tt.hits || res.Total != tt.total || res.TotalIsLowerBound != tt.lowerBound {
+				t.Errorf("%q %s: %d hits, total %d (lower bound %v), want %d, %d (%v)", text, tt.name,
+					len(res.Hits), res.Total, res.TotalIsLowerBound, tt.hits, tt.total, tt.lowerBound)
+			}
+			if len(res.Hits) > 0 && res.Hits[0].VersionID != all.Hits[tt.first].VersionID {
+				t.Errorf("%q %s: the page starts with version %d, want %d", text, tt.name, res.Hits[0].VersionID, all.Hits[tt.first].VersionID)
+			}
+		}
+	}
+}

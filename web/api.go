@@ -77,11 +77,15 @@ func snippetHTML(parts []SnippetPart) string {
 
 // SearchResponse is the answer of /api/search.
 type SearchResponse struct {
-	Query  SearchParams `json:"query"`
-	Total  int          `json:"total"`
-	Index  string       `json:"index"` // "trigram", "tokens", or "" without search text
-	Hits   []Hit        `json:"hits"`
-	TookMS float64      `json:"took_ms"`
+	Query SearchParams `json:"query"`
+	Total int          `json:"total"`
+	// TotalIsLowerBound: there are more than Total hits, which were not
+	// counted (a search counts at most Options.MaxTotal, or to the end of
+	// the page asked for when that is further).
+	TotalIsLowerBound bool    `json:"total_is_lower_bound"`
+	Index             string  `json:"index"` // "trigram", "tokens", or "" without search text
+	Hits              []Hit   `json:"hits"`
+	TookMS            float64 `json:"took_ms"`
 }
 
 // Hit is one article found.
@@ -264,12 +268,15 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) {
 		s.apiFail(w, r, err)
 		return
 	}
-	res, err := s.db.Search(r.Context(), p.Query())
+	q := p.Query()
+	q.MaxTotal = s.max
+	res, err := s.db.Search(r.Context(), q)
 	if err != nil {
 		s.apiFail(w, r, err)
 		return
 	}
-	out := SearchResponse{Query: p, Total: res.Total, Index: res.Index, Hits: make([]Hit, 0, len(res.Hits))}
+	out := SearchResponse{Query: p, Total: res.Total, TotalIsLowerBound: res.TotalIsLowerBound, Index: res.Index,
+		Hits: make([]Hit, 0, len(res.Hits))}
 	for _, h := range res.Hits {
 		out.Hits = append(out.Hits, NewHit(h))
 	}

@@ -211,7 +211,9 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 		defer close(done)
 		facets, ferr = s.db.SearchFacets(ctx, p.Query(), 8)
 	}()
-	res, err := s.db.Search(ctx, p.Query())
+	q := p.Query()
+	q.MaxTotal = s.max
+	res, err := s.db.Search(ctx, q)
 	<-done
 	if err != nil {
 		v.Err = err.Error()
@@ -225,7 +227,18 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, statusOf(ferr), ferr)
 		return
 	}
+	// Search counts at most s.max hits; the facets counted them all.
 	v.Total, v.Index = res.Total, res.Index
+	if res.TotalIsLowerBound {
+		if p.State != "" {
+			v.Total = facets.States[archive.State(p.State)]
+		} else {
+			v.Total = 0
+			for _, n := range facets.States {
+				v.Total += n
+			}
+		}
+	}
 	for _, h := range res.Hits {
 		v.Hits = append(v.Hits, NewHit(h))
 	}
@@ -241,7 +254,7 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 	if p.Offset > 0 {
 		v.Prev = link(func(q *SearchParams) { q.Offset = max(0, p.Offset-p.Limit) })
 	}
-	if p.Offset+len(v.Hits) < res.Total && p.Offset+p.Limit <= MaxOffset {
+	if p.Offset+len(v.Hits) < v.Total && p.Offset+p.Limit <= MaxOffset {
 		v.Next = link(func(q *SearchParams) { q.Offset = p.Offset + p.Limit })
 	}
 	all := 0

@@ -17,7 +17,10 @@ const (
 	DefaultLimit = 20
 	MaxLimit     = 100
 	MaxOffset    = 100000
-	maxParamLen  = 2000 // bytes of one parameter
+	// MaxTotal is how many hits a search counts at most, by default (see
+	// Options.MaxTotal).
+	MaxTotal    = 10000
+	maxParamLen = 2000 // bytes of one parameter
 )
 
 // errParam marks a bad query-string value: the request gets a 400.

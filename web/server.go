@@ -57,6 +57,12 @@ type Options struct {
 	Logger *slog.Logger
 	// Name is shown in the page header (e.g. the archive's file name).
 	Name string
+	// MaxTotal is how many hits /api/search counts at most (0: MaxTotal):
+	// past it, the response says "more than MaxTotal" instead of counting
+	// on, which for a term in most articles costs a good part of the
+	// search (archive.Query.MaxTotal). The search page shows the exact
+	// count all the same, from its counts by state.
+	MaxTotal int
 }
 
 // Server is the web app over one archive. It is an http.Handler.
@@ -66,6 +72,7 @@ type Server struct {
 	session string // the cookie value a login gives: HMAC of the token
 	log     *slog.Logger
 	name    string
+	max     int // Options.MaxTotal
 	pages   map[string]*template.Template
 	static  http.Handler
 	mux     *http.ServeMux
@@ -83,7 +90,10 @@ var staticFiles embed.FS
 
 // New returns the web app reading db.
 func New(db Reader, opts Options) (*Server, error) {
-	s := &Server{db: db, token: opts.Token, log: opts.Logger, name: opts.Name}
+	s := &Server{db: db, token: opts.Token, log: opts.Logger, name: opts.Name, max: opts.MaxTotal}
+	if s.max <= 0 {
+		s.max = MaxTotal
+	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
