@@ -496,7 +496,13 @@ func TestBrowser_ResearchFlow(t *testing.T) {
 
 	// Compare version 1 with version 3 side by side, then inline.
 	bt.run("diff side by side", chromedp.SetValue(chromedp.ID("diff-from"), "1"), chromedp.SetValue(chromedp.ID("diff-to"), "3"),
-		chromedp.SetValue(chromedp.ID("diff-view"), "side"), chromedp.Click(chromedp.ID("diff-button")), chromedp.WaitVisible(chromedp.CSS("table.side")))
+		chromedp.SetValue(chromedp.ID("diff-view"), "side"), chromedp.Click(chromedp.ID("diff-button")),
+		// The form loads a new page: wait for that page, not for a table
+		// the page before may have shown.
+		chromedp.Poll[chromedp.Void](`(() => { const u = new URLSearchParams(location.search);
+			return u.get("from") === "1" && u.get("to") === "3" && u.get("view") === "side" &&
+				document.readyState === "complete" && document.querySelector("table.side") !== null; })()`),
+		chromedp.WaitVisible(chromedp.CSS("table.side")))
 	ins := value(bt, "read insertions", chromedp.Evaluate[[]string](`[...document.querySelectorAll("#diff ins")].map(e => e.textContent)`))
 	for _, want := range []string{"隆重", "上午", "在通辽", "大会期间，代表们将分组讨论报告。"} {
 		if !slices.Contains(ins, want) {
