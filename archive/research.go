@@ -91,8 +91,7 @@ func (db *DB) SearchFacets(ctx context.Context, q Query, maxSites int) (Facets, 
 	// state at another time is computed from the article's captures.
 	stateCol := "d.state"
 	if !q.AsOf.IsZero() {
-		stateCol = stateAt(q.AsOf)
-		sp.joinArticles()
+		stateCol = stateAt(q.AsOf, "d.article_id")
 	}
 	rows, err := db.read.QueryContext(ctx, "SELECT "+stateCol+" AS st, count(*) FROM "+sp.from+" WHERE "+sp.where+" GROUP BY st", sp.args...)
 	if err != nil {
@@ -153,8 +152,7 @@ func (db *DB) SearchExport(ctx context.Context, q Query, fn func(ExportRecord) e
 	}
 	// The same hits in the same order as Search, with the joins the
 	// records need.
-	sp.joinArticles()
-	from := sp.from + " JOIN versions v ON v.id = d.version_id JOIN urls u ON u.id = a.url_id"
+	from := sp.from + " JOIN versions v ON v.id = d.version_id JOIN articles a ON a.id = d.article_id JOIN urls u ON u.id = a.url_id"
 	rows, err := db.read.QueryContext(ctx, `SELECT `+exportCols+`
 		FROM `+from+` JOIN captures c ON c.id = v.capture_id LEFT JOIN payloads p ON p.id = c.payload_id
 		WHERE `+sp.where+` ORDER BY `+sp.orderBy(sp.rank), sp.args...)

@@ -124,7 +124,7 @@ func (db *DB) Search(ctx context.Context, q Query) (Results, error) {
 	}
 	stateCol := "a.state"
 	if !q.AsOf.IsZero() {
-		stateCol = stateAt(q.AsOf)
+		stateCol = stateAt(q.AsOf, "a.id")
 	}
 	drows, err := db.read.QueryContext(ctx, "SELECT v.id, a.id, v.version, u.url, u.host, v.title, v.published, v.captured_ms, "+
 		stateCol+" FROM versions v JOIN articles a ON a.id = v.article_id JOIN urls u ON u.id = a.url_id WHERE v.id IN ("+
@@ -192,14 +192,13 @@ func idList(ids []int64) string {
 
 // searchPlan is the SQL of a search: its hits are the rows of from
 // (search_docs aliased d, joined to the full-text index f when there is
-// text, and to articles a when a filter needs them) that satisfy where.
+// text) that satisfy where.
 type searchPlan struct {
 	node        *qnode // the parsed text; nil without text
 	index       string // IndexTrigram, IndexTokens, or "" without text
 	match       string // the MATCH expression
 	from, where string
 	args        []any
-	articles    bool   // from joins articles a
 	rank        string // the rank of a hit: bm25, or 0 without text
 }
 
@@ -229,7 +228,7 @@ func planSearch(q Query) (searchPlan, error) {
 			return sp, err
 		}
 	}
-	where, args, needArticles := searchFilter(q)
+	where, args := searchFilter(q)
 	sp.from, sp.rank = "search_docs d", "0.0"
 	if sp.index != "" {
 		table := "fts_" + sp.index
@@ -238,35 +237,25 @@ func planSearch(q Query) (searchPlan, error) {
 		args = append([]any{sp.match}, args...)
 		sp.rank = "bm25(" + table + ", 10.0, 1.0)"
 	}
-	if needArticles {
-		sp.joinArticles()
-	}
 	sp.where, sp.args = strings.Join(where, " AND "), args
 	return sp, nil
 }
 
-// joinArticles joins articles a to the plan's tables, once.
-func (sp *searchPlan) joinArticles() {
-	if !sp.articles {
-		sp.from += " JOIN articles a ON a.id = d.article_id"
-		sp.articles = true
-	}
-}
-
-// stateAtSQL is the SQL for an article's state at the moment :asof, which
-// stateAt replaces by an integer (never by user text).
+// stateAtSQL is the SQL for the state at the moment :asof of the article
+// whose id is :article, which stateAt replaces by an integer and a column
+// (never by user text).
 const stateAtSQL = `coalesce((SELECT CASE s.event WHEN 'gone' THEN 'gone' WHEN 'moved' THEN 'moved' ELSE 'live' END
-	FROM captures s WHERE s.article_id = a.id AND s.event IN ('first_seen', 'gone', 'moved', 'restored')
+	FROM captures s WHERE s.article_id = :article AND s.event IN ('first_seen', 'gone', 'moved', 'restored')
 	AND s.started_ms <= :asof ORDER BY s.started_ms DESC LIMIT 1), 'live')`
 
-func stateAt(t time.Time) string {
-	return strings.ReplaceAll(stateAtSQL, ":asof", fmt.Sprint(t.UnixMilli()))
+func stateAt(t time.Time, article string) string {
+	return strings.NewReplacer(":asof", strconv.FormatInt(t.UnixMilli(), 10), ":article", article).Replace(stateAtSQL)
 }
 
 // searchFilter returns the conditions and arguments of q's filters, for a
-// query whose search_docs are aliased d, and whether they need articles
-// joined as a.
-func searchFilter(q Query) ([]string, []any, bool) {
+// query whose search_docs are aliased d: they read no other table but the
+// captures of a state "as of" a date.
+func searchFilter(q Query) ([]string, []any) {
 	var f conds
 	if q.AsOf.IsZero() {
 		f.add("d.superseded_ms IS NULL")
@@ -285,10 +274,10 @@ func searchFilter(q Query) ([]string, []any, bool) {
 			// The latest version's row holds its article's state (schema 5).
 			f.add("d.state = ?", string(q.State))
 		} else {
-			f.add(stateAt(q.AsOf)+" = ?", string(q.State))
+			f.add(stateAt(q.AsOf, "d.article_id")+" = ?", string(q.State))
 		}
 	}
-	return f.where, f.args, q.State != "" && !q.AsOf.IsZero()
+	return f.where, f.args
 }
 
 // conds collects the conditions of a WHERE clause and their arguments.

@@ -281,6 +281,34 @@ func TestDB_Search_Listing(t *testing.T) {
 				if !slices.Equal(got, want) || total != len(want) {
 					t.Errorf("site %q state %q from %v: got %v (total %d), want %v", site, st, pubFrom, got, total, want)
 				}
+				// Before the 404s and 301s, every article was live.
+				q = Query{Site: site, State: st, PublishedFrom: pubFrom, AsOf: t0.Add(90 * time.Minute), Limit: 100}
+				res, err := db.Search(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var before []int64
+				for _, h := range res.Hits {
+					before = append(before, h.ArticleID)
+				}
+				if st != StateLive {
+					if st != "" {
+						want = nil
+					}
+				} else {
+					q.State = ""
+					all, err := db.Search(ctx, q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					want = nil
+					for _, h := range all.Hits {
+						want = append(want, h.ArticleID)
+					}
+				}
+				if !slices.Equal(before, want) || res.Total != len(want) {
+					t.Errorf("as of before the 404s, site %q state %q from %v: got %v, want %v", site, st, pubFrom, before, want)
+				}
 			}
 		}
 	}
