@@ -135,11 +135,17 @@ func (db *DB) Open(ctx context.Context) error {
 		// emptied the indexes of) are indexed first. Only then: a write
 		// transaction at every open would make many processes opening at
 		// once queue on the lock for nothing.
-		var waiting bool
+		// A damaged table must not keep the file from opening (verify opens
+		// it to say where the damage is): then the writer tries anyway and
+		// reports what it cannot index.
+		waiting := true
 		if err := db.write.QueryRowContext(ctx, `SELECT (SELECT coalesce(max(id), 0) FROM versions)
 			> coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?), 0)`, watermarkKey).Scan(&waiting); err != nil {
-			db.Close()
-			return fmt.Errorf("open archive %s: %w", db.Path, damaged(err))
+			if ctx.Err() != nil {
+				db.Close()
+				return fmt.Errorf("open archive %s: %w", db.Path, ctx.Err())
+			}
+			waiting = true
 		}
 		db.jobs, db.syncs, db.writeDone = make(chan *recordJob), make(chan chan error), make(chan struct{})
 		db.idx = &indexQueue{}
