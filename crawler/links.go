@@ -5,6 +5,7 @@ import (
 	"mime"
 	"net/url"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/net/html"
@@ -20,6 +21,9 @@ const maxLinksPerDoc = 50000
 type rawLink struct {
 	href string
 	kind Kind // what the link promises: page, feed or sitemap
+	// modified is when the sitemap or feed that holds the link says its
+	// document last changed; zero when it does not say.
+	modified time.Time
 }
 
 // htmlDoc is what the crawler takes from an HTML page: its links, its

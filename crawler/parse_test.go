@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -100,7 +101,7 @@ func TestClassify(t *testing.T) {
 func TestParseXMLLinks(t *testing.T) {
 	got, err := parseXMLLinks([]byte(`<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/">
 		<channel rdf:about="/"><link>/</link></channel><item rdf:about="/i1"><link>/i1</link></item></rdf:RDF>`))
-	if err != nil || fmt.Sprint(got) != "[{/i1 0} {/i1 0}]" {
+	if err != nil || len(got) != 2 || got[0].href != "/i1" || got[1].href != "/i1" || !got[0].modified.IsZero() {
 		t.Errorf("RSS 1.0: %v, %v", got, err)
 	}
 	if _, err := parseXMLLinks([]byte("<html><a href=/x>")); err == nil {
@@ -112,7 +113,115 @@ func TestParseXMLLinks(t *testing.T) {
 	}
 }
 
+func TestParseModified(t *testing.T) {
+	utc := func(y int, mo time.Month, d, h, mi, sec, ms int) time.Time {
+		return time.Date(y, mo, d, h, mi, sec, ms*int(time.Millisecond), time.UTC)
+	}
+	tests := []struct {
+		in   string
+		want time.Time // zero: no hint
+	}{
+		// W3C datetimes (sitemaps, Atom). A date alone is its last moment.
+		{"2024-03-01", utc(2024, 3, 1, 23, 59, 59, 999)},
+		{" 2024-03-01\n", utc(2024, 3, 1, 23, 59, 59, 999)},
+		{"2024-03", utc(2024, 3, 31, 23, 59, 59, 999)},
+		{"2024", utc(2024, 12, 31, 23, 59, 59, 999)},
+		{"2024-03-01T09:30+08:00", utc(2024, 3, 1, 1, 30, 0, 0)},
+		{"2024-03-01T09:30:15Z", utc(2024, 3, 1, 9, 30, 15, 0)},
+		{"2024-03-01T09:30:15.25-05:00", utc(2024, 3, 1, 14, 30, 15, 250)},
+		{"2024-03-01T09:30:15+0800", utc(2024, 3, 1, 1, 30, 15, 0)},
+		{"2024-03-01T09:30:15", utc(2024, 3, 1, 9, 30, 15, 0)},
+		{"2024-03-01 09:30:15", utc(2024, 3, 1, 9, 30, 15, 0)},
+		{"2024-03-01 09:30:15 +0800", utc(2024, 3, 1, 1, 30, 15, 0)},
+		{"2024-03-01 09:30", utc(2024, 3, 1, 9, 30, 0, 0)},
+		// RSS <pubDate>: RFC 1123 and RFC 822, and what feeds make of them.
+		{"Fri, 01 Mar 2024 09:30:15 GMT", utc(2024, 3, 1, 9, 30, 15, 0)},
+		{"Fri, 01 Mar 2024 09:30:15 +0800", utc(2024, 3, 1, 1, 30, 15, 0)},
+		{"Fri, 1 Mar 2024 09:30:15 -0500", utc(2024, 3, 1, 14, 30, 15, 0)},
+		{"Fri, 01 Mar 24 09:30 EST", utc(2024, 3, 1, 14, 30, 0, 0)},
+		{"01 Mar 2024 09:30:15 UT", utc(2024, 3, 1, 9, 30, 15, 0)},
+		{"Friday, 01 March 2024 09:30:15 GMT", utc(2024, 3, 1, 9, 30, 15, 0)},
+		{"Mon, 01 Mar 2024 09:30:15 +0800 (CST)", utc(2024, 3, 1, 1, 30, 15, 0)},
+		{"Fri, 01 Mar 2024 09:30:15 CST", utc(2024, 3, 1, 15, 30, 15, 0)},
+		{"Fri, 01 Mar 2024 09:30:15 +08:00", utc(2024, 3, 1, 1, 30, 15, 0)},
+		{"Fri, 01 Mar 2024 09:30:15", utc(2024, 3, 1, 9, 30, 15, 0)},
+		{"fri, 01 mar 2024 09:30:15 gmt", utc(2024, 3, 1, 9, 30, 15, 0)},
+		{"Mar 1, 2024 09:30:15 GMT", utc(2024, 3, 1, 9, 30, 15, 0)},
+		// Junk.
+		{"", time.Time{}},
+		{"yesterday", time.Time{}},
+		{"2024-13-01", time.Time{}},
+		{"2024-02-30T10:00:00Z", time.Time{}},
+		{"2024-03-01T25:00:00Z", time.Time{}},
+		{"Fri, 01 Mar 2024 09:30:15 XYZ", time.Time{}},
+		{"Fri, 01 Mar 2024 09:30:15 +9999", time.Time{}},
+		{"Fri, 01 Mar 2024", time.Time{}},
+		{"2024-03-01T09:30:15Z" + strings.Repeat(" ", 100) + "x", time.Time{}},
+		{"\xff\xfe", time.Time{}},
+		{"1709285415", time.Time{}},
+	}
+	for _, tt := range tests {
+		got, ok := parseModified(tt.in)
+		if ok != !tt.want.IsZero() || !got.Equal(tt.want) {
+			t.Errorf("parseModified(%q) = %v, %v; want %v", tt.in, got, ok, tt.want)
+		}
+	}
+}
+
+func TestParseXMLLinksModified(t *testing.T) {
+	day := func(d int) time.Time { return time.Date(2024, 3, d, 23, 59, 59, 999e6, time.UTC) }
+	at := func(d, h int) time.Time { return time.Date(2024, 3, d, h, 0, 0, 0, time.UTC) }
+	tests := []struct {
+		name, doc string
+		want      []rawLink
+	}{
+		{"sitemap", `<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+			<url><loc>/a</loc><lastmod>2024-03-01</lastmod></url>
+			<url><lastmod>2024-03-02T10:00:00+00:00</lastmod><loc>/b</loc><changefreq>daily</changefreq></url>
+			<url><loc>/c</loc></url>
+			<url><loc>/d</loc><lastmod>soon</lastmod></url>
+			<url><loc>/e</loc><image:image xmlns:image="x"><image:loc>/e.jpg</image:loc><lastmod>2024-03-09</lastmod></image:image></url>
+			</urlset>`,
+			[]rawLink{{"/a", KindPage, day(1)}, {"/b", KindPage, at(2, 10)}, {"/c", KindPage, time.Time{}},
+				{"/d", KindPage, time.Time{}}, {"/e", KindPage, time.Time{}}}},
+		{"sitemap index", `<sitemapindex><sitemap><loc>/s1.xml</loc><lastmod>2024-03-03</lastmod></sitemap></sitemapindex>`,
+			[]rawLink{{"/s1.xml", KindSitemap, day(3)}}},
+		{"atom", `<feed xmlns="http://www.w3.org/2005/Atom"><updated>2024-03-09T00:00:00Z</updated>
+			<entry><link href="/x"/><link rel="edit" href="/x/edit"/><published>2024-03-01T10:00:00Z</published>
+			<updated>2024-03-04T10:00:00Z</updated><source><updated>2024-03-08T00:00:00Z</updated></source></entry>
+			<entry><link rel="alternate" href="/y"/><published>2024-03-05T10:00:00Z</published></entry>
+			<entry><link href="/z"/><updated>broken</updated></entry></feed>`,
+			[]rawLink{{"/x", KindPage, at(4, 10)}, {"/y", KindPage, at(5, 10)}, {"/z", KindPage, time.Time{}}}},
+		{"rss", `<rss version="2.0"><channel><link>/</link><pubDate>Sat, 09 Mar 2024 00:00:00 GMT</pubDate>
+			<item><title>t</title><link>/n1</link><pubDate>Wed, 06 Mar 2024 18:00:00 +0800</pubDate></item>
+			<item><pubDate>Thu, 7 Mar 2024 10:00 GMT</pubDate><link>/n2</link></item>
+			<item><link>/n3</link><pubDate>星期四</pubDate></item></channel></rss>`,
+			[]rawLink{{"/n1", KindPage, at(6, 10)}, {"/n2", KindPage, at(7, 10)}, {"/n3", KindPage, time.Time{}}}},
+		{"rss 1.0", `<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns="http://purl.org/rss/1.0/">
+			<item rdf:about="/r1"><dc:date>2024-03-02T10:00:00Z</dc:date></item></rdf:RDF>`,
+			[]rawLink{{"/r1", KindPage, at(2, 10)}}},
+	}
+	for _, tt := range tests {
+		got, err := parseXMLLinks([]byte(tt.doc))
+		if err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+		}
+		if len(got) != len(tt.want) {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+			continue
+		}
+		for i := range got {
+			if got[i].href != tt.want[i].href || got[i].kind != tt.want[i].kind || !got[i].modified.Equal(tt.want[i].modified) {
+				t.Errorf("%s: link %d = %v, want %v", tt.name, i, got[i], tt.want[i])
+			}
+		}
+	}
+}
+
 func FuzzParseXMLLinks(f *testing.F) {
+	f.Add([]byte(`<urlset><url><loc>/a</loc><lastmod>2024-03-01T09:30+08:00</lastmod></url><url><lastmod>2024</lastmod><loc>/b</loc></url></urlset>`))
+	f.Add([]byte(`<rss><channel><item><link>/a</link><pubDate>Fri, 01 Mar 2024 09:30:15 +0800 (CST)</pubDate></item></channel></rss>`))
+	f.Add([]byte(`<feed><entry><link href="/x"/><updated>2024-03-01T09:30:15.5Z</updated><published>junk</published></entry></feed>`))
 	f.Add([]byte(`<?xml version="1.0" encoding="gb2312"?><rss><channel><item><link>/a</link></item></channel></rss>`))
 	f.Add([]byte(`<sitemapindex><sitemap><loc>/s.xml.gz</loc></sitemap></sitemapindex>`))
 	f.Add([]byte(`<feed><entry><link href="/x" rel="alternate"/></entry></feed>`))
@@ -121,6 +230,11 @@ func FuzzParseXMLLinks(f *testing.F) {
 		links, _ := parseXMLLinks(b)
 		if len(links) > maxLinksPerSitemap {
 			t.Fatalf("%d links", len(links))
+		}
+		for _, l := range links {
+			if l.href == "" {
+				t.Fatalf("bad link %+v", l)
+			}
 		}
 		classify(KindSitemap, http.Header{}, b)
 	})

@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"time"
 
 	"golang.org/x/net/html/charset"
 )
@@ -158,10 +159,32 @@ const maxLinksPerSitemap = 50000
 
 var errNotSitemapOrFeed = errors.New("not a sitemap or feed")
 
+// isEntry tells the elements of a sitemap or feed that stand for one
+// document: a sitemap's <url>, a sitemap index's <sitemap>, an RSS <item>
+// and an Atom <entry>.
+func isEntry(name string) bool {
+	return name == "url" || name == "sitemap" || name == "item" || name == "entry"
+}
+
+// isModified tells whether an element of an entry gives the time its
+// document last changed: a sitemap's <lastmod>, Atom's <updated> and
+// <published>, RSS's <pubDate>, RSS 1.0's <dc:date>.
+func isModified(name string) bool {
+	switch name {
+	case "lastmod", "updated", "published", "pubdate", "date", "modified":
+		return true
+	}
+	return false
+}
+
 // parseXMLLinks returns the links of a sitemap (<url><loc>), a sitemap
 // index (<sitemap><loc>, as sitemaps), an RSS feed (<item><link>, also RSS
-// 1.0) or an Atom feed (<entry><link href> with rel alternate or none).
-// body may be gzipped. The document's own encoding declaration is obeyed.
+// 1.0) or an Atom feed (<entry><link href> with rel alternate or none),
+// each with the time its entry says the document last changed (see
+// parseModified; the latest when it gives several; zero when none or
+// malformed). Links are returned when their entry ends: a document cut
+// short keeps its whole entries. body may be gzipped. The document's own
+// encoding declaration is obeyed.
 func parseXMLLinks(body []byte) ([]rawLink, error) {
 	r, err := xmlReader(body)
 	if err != nil {
@@ -183,13 +206,23 @@ func parseXMLLinks(body []byte) ([]rawLink, error) {
 		links []rawLink
 		stack []string
 		text  strings.Builder
-		inLoc bool
+		// What is being read: a link's text, a time's text, or neither.
+		inLoc, inTime bool
+		// The entry being read: its links and its latest time.
+		entry    []rawLink
+		entryAt  int // its depth in stack; 0 outside an entry
+		modified time.Time
 	)
 	parent := func() string {
 		if len(stack) < 2 {
 			return ""
 		}
 		return stack[len(stack)-2]
+	}
+	addLink := func(href string, kind Kind) {
+		if href = strings.TrimSpace(href); href != "" && entryAt > 0 && len(links)+len(entry) < maxLinksPerSitemap {
+			entry = append(entry, rawLink{href: href, kind: kind})
+		}
 	}
 	for len(links) < maxLinksPerSitemap {
 		tok, err := d.Token()
@@ -204,9 +237,24 @@ func parseXMLLinks(body []byte) ([]rawLink, error) {
 			name := strings.ToLower(t.Name.Local)
 			stack = append(stack, name)
 			switch {
+			case entryAt == 0 && isEntry(name):
+				entryAt, entry, modified = len(stack), entry[:0], time.Time{}
+				if name == "item" && t.Name.Space != "" {
+					// RSS 1.0: <item rdf:about="…">.
+					for _, a := range t.Attr {
+						if strings.ToLower(a.Name.Local) == "about" {
+							addLink(a.Value, KindPage)
+						}
+					}
+				}
+			case entryAt == 0 || len(stack) != entryAt+1:
+				// Only the entry's own children count.
 			case name == "loc" && (parent() == "url" || parent() == "sitemap"),
 				name == "link" && parent() == "item":
 				inLoc = true
+				text.Reset()
+			case isModified(name):
+				inTime = true
 				text.Reset()
 			case name == "link" && parent() == "entry":
 				var href, rel string
@@ -219,30 +267,33 @@ func parseXMLLinks(body []byte) ([]rawLink, error) {
 					}
 				}
 				if rel == "" || rel == "alternate" {
-					links = append(links, rawLink{href: strings.TrimSpace(href), kind: KindPage})
-				}
-			case name == "item" && t.Name.Space != "":
-				// RSS 1.0: <item rdf:about="…">.
-				for _, a := range t.Attr {
-					if strings.ToLower(a.Name.Local) == "about" {
-						links = append(links, rawLink{href: strings.TrimSpace(a.Value), kind: KindPage})
-					}
+					addLink(href, KindPage)
 				}
 			}
 		case xml.CharData:
-			if inLoc {
+			if inLoc || inTime {
 				text.Write(t)
 			}
 		case xml.EndElement:
-			if inLoc {
+			switch {
+			case inLoc:
 				k := KindPage
 				if parent() == "sitemap" {
 					k = KindSitemap
 				}
-				if href := strings.TrimSpace(text.String()); href != "" {
-					links = append(links, rawLink{href: href, kind: k})
-				}
+				addLink(text.String(), k)
 				inLoc = false
+			case inTime:
+				if m, ok := parseModified(text.String()); ok && m.After(modified) {
+					modified = m
+				}
+				inTime = false
+			case entryAt > 0 && len(stack) == entryAt:
+				for _, l := range entry {
+					l.modified = modified
+					links = append(links, l)
+				}
+				entryAt = 0
 			}
 			if len(stack) > 0 {
 				stack = stack[:len(stack)-1]
