@@ -41,6 +41,7 @@ type Frontier struct {
 	stmtErr  error
 	insURL   *sql.Stmt
 	insHost  *sql.Stmt
+	requeue  *sql.Stmt
 	// Statements for group commits, for 1, 2, 4, … maxBatchChunk rows.
 	updBatch [batchSizes]*sql.Stmt
 	insBatch [batchSizes]*sql.Stmt
@@ -170,6 +171,14 @@ func (f *Frontier) prepare(ctx context.Context) error {
 		f.insHost = prep(`INSERT INTO frontier_hosts (job_id, host, root) VALUES (?, ?, ?)
 			ON CONFLICT (job_id, host) DO UPDATE SET root = max(root, excluded.root)
 			RETURNING id, root`)
+		// A done URL that a sitemap or feed says changed since its last
+		// fetch, and that was not fetched in this pass, is queued again
+		// (see crawler.Frontier.Add); the unique (job_id, url) index
+		// finds it.
+		f.requeue = prep(`UPDATE frontier_urls SET state = 'queued'
+			WHERE job_id = ?1 AND url = ?2 AND state = 'done' AND last_fetch_ms < ?3
+			AND last_fetch_ms < (SELECT pass_started_ms FROM frontier_jobs WHERE id = ?1)
+			RETURNING id, kind, depth, redirects, article, etag, last_modified, digest, first_seen_ms, last_fetch_ms`)
 		for k := 0; 1<<k <= maxBatchChunk; k++ {
 			f.updBatch[k] = prep(batchUpdateSQL(1 << k))
 			f.insBatch[k] = prep(batchInsertSQL(1 << k))
@@ -527,6 +536,52 @@ func (f *Frontier) writeBatch(ctx context.Context, tx *sql.Tx, reqs []*doneReq) 
 		}
 		rows = rows[n:]
 	}
+	for _, req := range reqs {
+		id, err := f.jobID(ctx, tx, req.job)
+		if err != nil {
+			return err
+		}
+		if err := f.requeueChanged(ctx, tx, id, req.found); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// requeueChanged queues again the known, done URLs among items whose
+// Modified hint says they changed since their last fetch (see
+// crawler.Frontier.Add), filling in those items. Items with Seq set were
+// just added.
+func (f *Frontier) requeueChanged(ctx context.Context, tx *sql.Tx, job int64, items []crawler.Item) error {
+	var stmt *sql.Stmt
+	limit := time.Now().Add(crawler.MaxModifiedSkew)
+	for i := range items {
+		it := &items[i]
+		if it.Seq != 0 || it.Modified.IsZero() || it.Modified.After(limit) {
+			continue
+		}
+		if stmt == nil {
+			stmt = tx.StmtContext(ctx, f.requeue)
+		}
+		var kind string
+		var etag, lastMod sql.NullString
+		var digest, lastFetch sql.NullInt64
+		var first int64
+		err := stmt.QueryRowContext(ctx, job, it.URL, it.Modified.UnixMilli()).Scan(&it.Seq, &kind, &it.Depth,
+			&it.Redirects, &it.Article, &etag, &lastMod, &digest, &first, &lastFetch)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err == nil {
+			it.Kind, err = crawler.ParseKind(kind)
+		}
+		if err != nil {
+			it.Seq = 0
+			return fmt.Errorf("queue %s again: %w", it.URL, err)
+		}
+		it.ETag, it.LastModified, it.Digest = etag.String, lastMod.String, digest.Int64
+		it.FirstSeen, it.LastFetch = time.UnixMilli(first), timeOf(lastFetch)
+	}
 	return nil
 }
 
@@ -655,6 +710,9 @@ func (jt *jobTx) add(items []crawler.Item, state string) error {
 				return err
 			}
 		}
+	}
+	if state == "queued" {
+		return jt.f.requeueChanged(jt.ctx, jt.tx, jt.job, items)
 	}
 	return nil
 }

@@ -34,7 +34,18 @@ type Frontier interface {
 
 	// Add records items as known. Those not known before are queued at the
 	// end of the queue and get their Seq set; items already known (queued,
-	// done or alias) are left untouched and keep Seq 0.
+	// done or alias) are left untouched and keep Seq 0, but for a done URL
+	// the item says changed since its last fetch:
+	//
+	// When an item's Modified is after the last fetch of a known URL that
+	// is done and was not fetched in the current pass (its last fetch is
+	// before the pass began), the URL is queued again, in its place, and
+	// the item is filled in with what the frontier remembers of it, as
+	// Next would return it (Seq set, LastFetch not zero). A Modified more
+	// than MaxModifiedSkew after the time of the call, or not after the
+	// last fetch, changes nothing; so does one on a URL never fetched, an
+	// alias, or a URL fetched in this pass (no URL is fetched twice in one
+	// pass for a hint).
 	Add(ctx context.Context, job string, items []Item) error
 
 	// Next returns up to n queued items of host whose Seq is greater than
@@ -42,8 +53,9 @@ type Frontier interface {
 	Next(ctx context.Context, job, host string, after int64, n int) ([]Item, error)
 
 	// Done records what fetching (or skipping) one queued URL taught, marks
-	// it done, and adds the URLs it led to (as Add does, setting their Seq),
-	// in one durable step: after a crash either all of it happened or none.
+	// it done, and adds the URLs it led to (as Add does, setting their Seq
+	// and queueing again those their Modified says changed), in one
+	// durable step: after a crash either all of it happened or none.
 	Done(ctx context.Context, job string, o Outcome, found []Item) error
 
 	// Finish ends the job's current pass.
@@ -83,6 +95,11 @@ type Item struct {
 	// FirstSeen is when the URL was first added; the frontier keeps the
 	// first value it is given.
 	FirstSeen time.Time
+	// Modified, on an item found in a sitemap or feed, is when its
+	// <lastmod> (or the feed entry's update time) says the document last
+	// changed; zero when it does not say. It is a hint for Add and Done,
+	// not stored.
+	Modified time.Time
 
 	// What the last fetch taught, as the frontier remembers it (zero before
 	// the first fetch): validators for a conditional GET, whether it was

@@ -123,7 +123,14 @@ func (j *memJob) add(it *Item, state uint8) {
 	} else if root {
 		j.hosts[hi].Root = true
 	}
-	if _, ok := j.byURL[it.URL]; ok {
+	if u, ok := j.byURL[it.URL]; ok {
+		if state == memQueued && u.state == memDone && j.changedSince(u, it.Modified) {
+			u.state = memQueued
+			j.queued++
+			modified := it.Modified
+			*it = u.item
+			it.Modified = modified
+		}
 		return
 	}
 	stored := Item{URL: it.URL, Host: it.Host, Depth: it.Depth, Redirects: it.Redirects, Kind: it.Kind, FirstSeen: it.FirstSeen}
@@ -139,6 +146,17 @@ func (j *memJob) add(it *Item, state uint8) {
 		j.queued++
 		it.Seq = stored.Seq
 	}
+}
+
+// changedSince tells whether a hint that u changed at modified makes it due
+// again in this pass (see Frontier.Add).
+func (j *memJob) changedSince(u *memURL, modified time.Time) bool {
+	last := u.item.LastFetch
+	if modified.IsZero() || last.IsZero() || modified.After(time.Now().Add(MaxModifiedSkew)) {
+		return false
+	}
+	// In milliseconds, as the archive's frontier keeps times.
+	return last.UnixMilli() < j.started.UnixMilli() && modified.UnixMilli() > last.UnixMilli()
 }
 
 // Next implements Frontier.

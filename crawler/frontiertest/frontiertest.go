@@ -1,6 +1,7 @@
 // Package frontiertest checks that an implementation of crawler.Frontier
 // keeps the contract the crawler relies on: the seen-set, the queue order,
-// passes, resumption, revisit due times and aliases. Every implementation
+// passes, resumption, revisit due times, aliases, and the Modified hints of
+// sitemaps and feeds. Every implementation
 // runs the same tests (the in-memory one in package crawler, the SQLite
 // one in package archive).
 package frontiertest
@@ -25,6 +26,8 @@ func Run(t *testing.T, open func(t *testing.T) crawler.Frontier) {
 	t.Run("Alias", func(t *testing.T) { testAlias(t, open(t)) })
 	t.Run("JobsApart", func(t *testing.T) { testJobsApart(t, open(t)) })
 	t.Run("Concurrent", func(t *testing.T) { testConcurrent(t, open(t)) })
+	t.Run("ModifiedHint", func(t *testing.T) { testModifiedHint(t, open(t)) })
+	t.Run("ModifiedHintConcurrent", func(t *testing.T) { testModifiedHintConcurrent(t, open(t)) })
 }
 
 var t0 = time.Date(2024, 3, 1, 9, 0, 0, 0, time.UTC)
@@ -371,5 +374,182 @@ func testConcurrent(t *testing.T, f crawler.Frontier) {
 	}
 	if k, q := count(t, f, "j"); k != workers+per+64+8+64 || q != per+8+64 {
 		t.Errorf("Count = %d, %d; want %d, %d", k, q, workers+per+64+8+64, per+8+64)
+	}
+}
+
+// hinted is item with a Modified hint.
+func hinted(u string, depth int, modified time.Time) crawler.Item {
+	it := item(u, "a.test", depth)
+	it.Modified = modified
+	return it
+}
+
+func testModifiedHint(t *testing.T, f crawler.Frontier) {
+	ctx := context.Background()
+	day, week := 24*time.Hour, 7*24*time.Hour
+	mustBegin(t, f, "j", t0, t0)
+	names := []string{"/", "/a1", "/a2", "/a3", "/a4", "/a5", "/skipped", "/queued"}
+	items := make([]crawler.Item, len(names))
+	seq := map[string]int64{}
+	for i, n := range names {
+		items[i] = item("http://a.test"+n, "a.test", min(i, 1))
+	}
+	if err := f.Add(ctx, "j", items); err != nil {
+		t.Fatal(err)
+	}
+	fetched := t0.Add(time.Minute)
+	for _, it := range items {
+		seq[it.URL] = it.Seq
+		o := crawler.Outcome{Seq: it.Seq, URL: it.URL, Fetched: fetched, Status: 200, Kind: crawler.KindPage,
+			Article: it.Depth > 0, ETag: `"e` + it.URL[len("http://a.test/"):] + `"`, Digest: 7, NextDue: fetched.Add(week)}
+		switch it.URL {
+		case "http://a.test/", "http://a.test/queued":
+			o.NextDue = time.Time{} // lists: due on every pass
+		case "http://a.test/skipped":
+			o = crawler.Outcome{Seq: it.Seq, URL: it.URL, Kind: crawler.KindPage, Note: "disallowed by robots.txt", NextDue: fetched.Add(week)}
+		case "http://a.test/a1":
+			o.Alias = item("http://a.test/alias", "a.test", 1)
+		}
+		if err := f.Done(ctx, "j", o, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Pass 2, two days on, under the aging policy: only the lists are due.
+	start2 := t0.Add(2 * day)
+	mustBegin(t, f, "j", start2, start2)
+	if got := next(t, f, "j", "a.test", 0, 10); fmt.Sprint(urls(got)) != "[http://a.test/ http://a.test/queued]" {
+		t.Fatalf("pass 2 queue = %v", urls(got))
+	}
+	found := []crawler.Item{
+		hinted("http://a.test/a1", 2, fetched.Add(day)),                         // changed since: due now
+		hinted("http://a.test/a2", 2, fetched.Add(-time.Hour)),                  // before the last fetch
+		hinted("http://a.test/a3", 2, fetched),                                  // at the last fetch
+		hinted("http://a.test/a4", 2, time.Now().Add(MaxSkewForTest+time.Hour)), // too far ahead
+		item("http://a.test/a5", "a.test", 2),                                   // no hint
+		hinted("http://a.test/skipped", 2, fetched.Add(day)),                    // never fetched
+		hinted("http://a.test/alias", 2, fetched.Add(day)),                      // an alias is never queued
+		hinted("http://a.test/queued", 2, fetched.Add(day)),                     // queued already
+		hinted("http://a.test/new", 2, fetched.Add(day)),                        // new: queued as any new URL
+	}
+	if err := f.Done(ctx, "j", crawler.Outcome{Seq: seq["http://a.test/"], URL: "http://a.test/", Fetched: start2, Status: 200, Kind: crawler.KindPage}, found); err != nil {
+		t.Fatal(err)
+	}
+	a1 := found[0]
+	if a1.Seq != seq["http://a.test/a1"] || !a1.LastFetch.Equal(fetched) || a1.ETag != `"ea1"` || a1.Digest != 7 ||
+		a1.Depth != 1 || !a1.Article || !a1.FirstSeen.Equal(t0) || a1.Kind != crawler.KindPage {
+		t.Errorf("the changed URL was not queued again as the frontier knows it: %+v", a1)
+	}
+	for _, it := range found[1:8] {
+		if it.Seq != 0 {
+			t.Errorf("%s queued again (Seq %d), want left as it was", it.URL, it.Seq)
+		}
+	}
+	if found[8].Seq == 0 || !found[8].LastFetch.IsZero() {
+		t.Errorf("a new hinted URL: %+v, want queued as new", found[8])
+	}
+	got := next(t, f, "j", "a.test", 0, 10)
+	if fmt.Sprint(urls(got)) != "[http://a.test/a1 http://a.test/queued http://a.test/new]" {
+		t.Fatalf("queue after the hints = %v", urls(got))
+	}
+	if g := got[0]; g.ETag != `"ea1"` || !g.LastFetch.Equal(fetched) {
+		t.Errorf("Next of the URL queued again = %+v, want its validators", g)
+	}
+	if k, q := count(t, f, "j"); k != len(names)+2 || q != 3 {
+		t.Errorf("Count = %d, %d; want %d, 3", k, q, len(names)+2)
+	}
+	// Fetched in this pass, it is not queued again whatever a later hint says.
+	if err := f.Done(ctx, "j", crawler.Outcome{Seq: a1.Seq, URL: a1.URL, Fetched: start2.Add(time.Minute), Status: 304,
+		Kind: crawler.KindPage, Article: true, ETag: `"ea1"`}, nil); err != nil {
+		t.Fatal(err)
+	}
+	again := []crawler.Item{hinted("http://a.test/a1", 2, start2.Add(time.Hour)), hinted("http://a.test/a2", 2, start2)}
+	if err := f.Add(ctx, "j", again); err != nil {
+		t.Fatal(err)
+	}
+	if again[0].Seq != 0 {
+		t.Error("a URL fetched in this pass was queued again by a hint")
+	}
+	// Add honours hints as Done does.
+	if again[1].Seq != seq["http://a.test/a2"] || again[1].ETag != `"ea2"` {
+		t.Errorf("Add with a hint: %+v, want /a2 queued again", again[1])
+	}
+	if _, q := count(t, f, "j"); q != 3 {
+		t.Errorf("queued = %d, want 3 (/a2, /queued, /new)", q)
+	}
+}
+
+// MaxSkewForTest is crawler.MaxModifiedSkew, named for the table above.
+const MaxSkewForTest = crawler.MaxModifiedSkew
+
+// Hints reported by many Done calls at once (group commits) queue each
+// changed URL again once.
+func testModifiedHintConcurrent(t *testing.T, f crawler.Frontier) {
+	ctx := context.Background()
+	const n = 16
+	mustBegin(t, f, "j", t0, t0)
+	all := make([]crawler.Item, 2*n) // n lists, then n articles
+	for i := range n {
+		all[i] = item(fmt.Sprintf("http://a.test/l%d", i), "a.test", 0)
+		all[n+i] = item(fmt.Sprintf("http://a.test/b%d", i), "a.test", 1)
+	}
+	if err := f.Add(ctx, "j", all); err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range all {
+		o := crawler.Outcome{Seq: it.Seq, URL: it.URL, Fetched: t0, Status: 200, Kind: crawler.KindPage}
+		if it.Depth > 0 {
+			o.Article, o.NextDue = true, t0.Add(7*24*time.Hour)
+		}
+		if err := f.Done(ctx, "j", o, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.Finish(ctx, "j", t0.Add(time.Hour))
+	mustBegin(t, f, "j", t0.Add(24*time.Hour), t0.Add(24*time.Hour))
+	queue := next(t, f, "j", "a.test", 0, 100)
+	if len(queue) != n {
+		t.Fatalf("pass 2 queue = %v, want the %d lists", urls(queue), n)
+	}
+	var wg sync.WaitGroup
+	found := make([][]crawler.Item, n)
+	errs := make(chan error, n)
+	for i, l := range queue {
+		// Every list says b_i changed, and half of them b0 too.
+		found[i] = []crawler.Item{hinted(fmt.Sprintf("http://a.test/b%d", i), 1, t0.Add(time.Hour))}
+		if i%2 == 1 {
+			found[i] = append(found[i], hinted("http://a.test/b0", 1, t0.Add(time.Hour)))
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f.Done(ctx, "j", crawler.Outcome{Seq: l.Seq, URL: l.URL, Fetched: t0.Add(24 * time.Hour), Status: 200, Kind: crawler.KindPage}, found[i]); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	b0 := 0
+	for i := range n {
+		for _, it := range found[i] {
+			if it.URL == "http://a.test/b0" {
+				if it.Seq != 0 {
+					b0++
+				}
+				continue
+			}
+			if it.Seq != all[n+i].Seq || !it.LastFetch.Equal(t0) {
+				t.Errorf("found by list %d: %+v, want queued again", i, it)
+			}
+		}
+	}
+	if b0 != 1 {
+		t.Errorf("/b0 reported queued again %d times, want once", b0)
+	}
+	if got := next(t, f, "j", "a.test", 0, 100); len(got) != n {
+		t.Errorf("queue after the hints = %v, want the %d articles", urls(got), n)
 	}
 }
