@@ -95,6 +95,13 @@ type run struct {
 
 	kick chan struct{} // a report came: the loop looks again
 
+	// hintMu keeps reads of the frontier (pull, shared) apart from
+	// recording outcomes that may queue known URLs again (done, alone):
+	// a URL queued again in its old place is then either returned by a
+	// read that starts after, or behind the host's cursor and taken up
+	// at once, never both (which would fetch it twice) nor neither.
+	hintMu sync.RWMutex
+
 	// Guarded by dmu: the dispatcher's state.
 	dmu       sync.Mutex
 	stopping  bool
@@ -613,6 +620,7 @@ func (r *run) pull(h *hostState) {
 	r.pulls++
 	after, touched := h.cursor, h.touched
 	go func() {
+		r.hintMu.RLock() // see run.hintMu
 		items, err := r.front.Next(r.bg, r.cfg.Job, h.name, after, hostBatch)
 		r.dmu.Lock()
 		h.pulling = false
@@ -631,6 +639,7 @@ func (r *run) pull(h *hostState) {
 			}
 		}
 		r.dmu.Unlock()
+		r.hintMu.RUnlock()
 		r.poke()
 	}()
 }
@@ -775,6 +784,24 @@ func (r *run) handleEvent(ev event) {
 		th := r.host(name)
 		th.exhausted = false
 		th.touched++
+	}
+}
+
+// requeue takes up a known URL that the frontier queued again in its old
+// place, behind the host's cursor or ahead of it, because a sitemap or feed
+// said it changed since its last fetch. Called with dmu and hintMu held.
+func (r *run) requeue(it Item) {
+	h := r.host(it.Host)
+	switch {
+	case h.down:
+		// It stays queued for the next run.
+	case it.Seq <= h.cursor:
+		// No read of the frontier will return it: take it from here.
+		h.queue = append(h.queue, &task{item: it})
+	default:
+		// The next read returns it (none is under way: hintMu).
+		h.exhausted = false
+		h.touched++
 	}
 }
 
@@ -942,7 +969,8 @@ func (r *run) complete(t *task, resp *Response, verdict Verdict, ev *event) {
 			}
 		}
 	}
-	if err := r.front.Done(r.bg, r.cfg.Job, o, found); err != nil {
+	requeued, err := r.done(o, found)
+	if err != nil {
 		r.fail(err)
 		ev.abandoned = true
 		return
@@ -951,7 +979,7 @@ func (r *run) complete(t *task, resp *Response, verdict Verdict, ev *event) {
 	added := 0
 	touched := map[string]bool{}
 	for _, f := range found {
-		if f.Seq != 0 {
+		if f.Seq != 0 && f.LastFetch.IsZero() {
 			added++
 			if !touched[f.Host] {
 				touched[f.Host] = true
@@ -970,7 +998,8 @@ func (r *run) complete(t *task, resp *Response, verdict Verdict, ev *event) {
 	s.Fetched++
 	s.New += added
 	s.Known += added
-	s.Queued += added - 1
+	s.Requeued += requeued
+	s.Queued += added + requeued - 1
 	if !it.LastFetch.IsZero() {
 		switch {
 		case resp.Status == http.StatusNotModified || (ok2xx && digest == it.Digest):
@@ -982,6 +1011,37 @@ func (r *run) complete(t *task, resp *Response, verdict Verdict, ev *event) {
 	if resp.Err != nil || resp.Status >= 400 {
 		s.Errors++
 	}
+}
+
+// done records an outcome and what it led to in the frontier. When found
+// has Modified hints, the frontier may queue known URLs again (see
+// Frontier.Add); they are taken up before any read of the frontier (see
+// run.hintMu). It returns how many were queued again.
+func (r *run) done(o Outcome, found []Item) (requeued int, err error) {
+	hints := false
+	for i := range found {
+		if !found[i].Modified.IsZero() {
+			hints = true
+			break
+		}
+	}
+	if !hints {
+		return 0, r.front.Done(r.bg, r.cfg.Job, o, found)
+	}
+	r.hintMu.Lock()
+	defer r.hintMu.Unlock()
+	if err := r.front.Done(r.bg, r.cfg.Job, o, found); err != nil {
+		return 0, err
+	}
+	r.dmu.Lock()
+	defer r.dmu.Unlock()
+	for _, f := range found {
+		if f.Seq != 0 && !f.LastFetch.IsZero() {
+			r.requeue(f)
+			requeued++
+		}
+	}
+	return requeued, nil
 }
 
 func firstNonEmpty(a, b string) string {
@@ -1071,22 +1131,29 @@ func (r *run) discover(it *Item, resp *Response, kind Kind, ok2xx bool, now time
 		dir = dir[:i+1]
 	}
 	// Links already decided on are skipped before they are resolved; the
-	// seen-set is asked once per page for each kind of key.
+	// seen-set is asked once per page for each kind of key. A link that a
+	// sitemap or feed says changed is not: the frontier decides whether it
+	// changed since its last fetch (its hint too far ahead is dropped).
+	latest := now.Add(MaxModifiedSkew)
 	raws := make([]uint64, len(links))
-	for i, l := range links {
-		raws[i] = r.seen.rawHash(dir, l.href)
+	for i := range links {
+		if links[i].modified.After(latest) {
+			links[i].modified = time.Time{}
+		}
+		raws[i] = r.seen.rawHash(dir, links[i].href)
 	}
 	known := r.seen.hasAll(raws, nil)
 	type candidate struct {
-		raw, h  uint64
-		u, host string
-		kind    Kind
+		raw, h   uint64
+		u, host  string
+		kind     Kind
+		modified time.Time
 	}
 	var cands []candidate
 	var hs []uint64
 	local := make(map[uint64]struct{}, len(links))
 	for i, l := range links {
-		if known[i] {
+		if known[i] && l.modified.IsZero() {
 			continue
 		}
 		u, host, ok := res.resolve(l.href)
@@ -1099,25 +1166,29 @@ func (r *run) discover(it *Item, resp *Response, kind Kind, ok2xx bool, now time
 			continue
 		}
 		local[h] = struct{}{}
-		cands = append(cands, candidate{raw: raws[i], h: h, u: u, host: host, kind: l.kind})
+		cands = append(cands, candidate{raw: raws[i], h: h, u: u, host: host, kind: l.kind, modified: l.modified})
 		hs = append(hs, h)
 	}
 	known = r.seen.hasAll(hs, known[:0])
 	dropCount := 0
 	for i, c := range cands {
-		if known[i] {
+		if known[i] && c.modified.IsZero() {
 			decided = append(decided, c.raw)
 			continue
 		}
 		switch r.admit(c.u, c.host, c.kind, it.Depth+1, now) {
 		case linkQueue:
-			found = append(found, Item{URL: c.u, Host: c.host, Depth: it.Depth + 1, Kind: c.kind, FirstSeen: now})
+			found = append(found, Item{URL: c.u, Host: c.host, Depth: it.Depth + 1, Kind: c.kind, FirstSeen: now, Modified: c.modified})
 			decided = append(decided, c.raw, c.h)
 		case linkDrop:
 			decided = append(decided, c.raw, c.h)
-			dropCount++
+			if !known[i] {
+				dropCount++
+			}
 		default:
-			dropCount++
+			if !known[i] {
+				dropCount++
+			}
 		}
 	}
 	if dropCount > 0 {

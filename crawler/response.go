@@ -74,6 +74,7 @@ type Stats struct {
 	Fetches   int // attempts handed to the Handler (robots.txt, retries and redirect hops included)
 	Fetched   int // URLs fetched to an outcome (MaxPages counts these)
 	New       int // URLs first discovered in this run
+	Requeued  int // known URLs due later, fetched in this run as a sitemap or feed says they changed since
 	Changed   int // revisited URLs whose body changed
 	Unchanged int // revisited URLs that answered 304 or the same body
 	Errors    int // URLs whose last attempt failed or answered 4xx/5xx
