@@ -421,15 +421,15 @@ func testModifiedHint(t *testing.T, f crawler.Frontier) {
 		t.Fatalf("pass 2 queue = %v", urls(got))
 	}
 	found := []crawler.Item{
-		hinted("http://a.test/a1", 2, fetched.Add(day)),                         // changed since: due now
-		hinted("http://a.test/a2", 2, fetched.Add(-time.Hour)),                  // before the last fetch
-		hinted("http://a.test/a3", 2, fetched),                                  // at the last fetch
-		hinted("http://a.test/a4", 2, time.Now().Add(MaxSkewForTest+time.Hour)), // too far ahead
-		item("http://a.test/a5", "a.test", 2),                                   // no hint
-		hinted("http://a.test/skipped", 2, fetched.Add(day)),                    // never fetched
-		hinted("http://a.test/alias", 2, fetched.Add(day)),                      // an alias is never queued
-		hinted("http://a.test/queued", 2, fetched.Add(day)),                     // queued already
-		hinted("http://a.test/new", 2, fetched.Add(day)),                        // new: queued as any new URL
+		hinted("http://a.test/a1", 2, fetched.Add(day)),                                  // changed since: due now
+		hinted("http://a.test/a2", 2, fetched.Add(-time.Hour)),                           // before the last fetch
+		hinted("http://a.test/a3", 2, fetched),                                           // at the last fetch
+		hinted("http://a.test/a4", 2, time.Now().Add(crawler.MaxModifiedSkew+time.Hour)), // too far ahead
+		item("http://a.test/a5", "a.test", 2),                                            // no hint
+		hinted("http://a.test/skipped", 2, fetched.Add(day)),                             // never fetched
+		hinted("http://a.test/alias", 2, fetched.Add(day)),                               // an alias is never queued
+		hinted("http://a.test/queued", 2, fetched.Add(day)),                              // queued already
+		hinted("http://a.test/new", 2, fetched.Add(day)),                                 // new: queued as any new URL
 	}
 	if err := f.Done(ctx, "j", crawler.Outcome{Seq: seq["http://a.test/"], URL: "http://a.test/", Fetched: start2, Status: 200, Kind: crawler.KindPage}, found); err != nil {
 		t.Fatal(err)
@@ -477,9 +477,6 @@ func testModifiedHint(t *testing.T, f crawler.Frontier) {
 		t.Errorf("queued = %d, want 3 (/a2, /queued, /new)", q)
 	}
 }
-
-// MaxSkewForTest is crawler.MaxModifiedSkew, named for the table above.
-const MaxSkewForTest = crawler.MaxModifiedSkew
 
 // Hints reported by many Done calls at once (group commits) queue each
 // changed URL again once.
