@@ -329,11 +329,16 @@ func storageHint(err error) string {
 	return ""
 }
 
-// runNote says what a completed run left undone.
+// runNote says what a completed run left undone, and what it did that its
+// counts do not show.
 func runNote(st crawler.Stats) string {
 	var notes []string
 	if st.Limited {
 		notes = append(notes, fmt.Sprintf("stopped at max_pages with %d URLs queued; the next run resumes", st.Queued))
+	}
+	if st.Requeued > 0 {
+		notes = append(notes, fmt.Sprintf("%d %s re-checked before their time: a sitemap or feed said they changed",
+			st.Requeued, plural(st.Requeued, "page")))
 	}
 	if st.RedirectsStopped > 0 {
 		notes = append(notes, fmt.Sprintf("%d redirect %s stopped at the redirect limit (their last redirect is captured, its target not fetched)",
