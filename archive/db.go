@@ -162,11 +162,45 @@ func (db *DB) Open(ctx context.Context) error {
 	r.SetMaxOpenConns(8)
 	db.read = r
 	if db.ReadOnly {
-		if err := db.checkVersion(ctx); err != nil {
+		err := db.checkVersion(ctx)
+		if errors.Is(err, errOlderSchema) {
+			if uerr := db.upgradeForReading(ctx); uerr != nil {
+				err = fmt.Errorf("%w; upgrading it failed: %w", err, uerr)
+			} else {
+				err = db.checkVersion(ctx)
+			}
+		}
+		if err != nil {
 			db.Close()
 			return fmt.Errorf("open archive %s: %w", db.Path, damaged(err))
 		}
 	}
+	return nil
+}
+
+// upgradeForReading upgrades an archive an older annals wrote, for a
+// read-only open: readers (search, export, serve) work on it as they did
+// before the upgrade of annals, without asking for a writer first. The
+// upgrade is the writers' (the same migrations, under the write lock); the
+// articles, versions and payloads are not touched. A file that cannot be
+// written (read-only media, another user's file) stays as it is, and the
+// open fails saying so.
+func (db *DB) upgradeForReading(ctx context.Context) error {
+	w := NewDB(db.Path)
+	w.BusyTimeout, w.Logger = db.BusyTimeout, db.Logger
+	if err := w.Open(ctx); err != nil {
+		return err
+	}
+	// An upgrade may empty the full-text indexes (schema 4): index every
+	// version again now, or the reader would search an empty index.
+	n, err := w.indexAll(ctx)
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("index the upgraded archive: %w", err)
+	}
+	db.Logger.Info("archive upgraded for reading", "path", db.Path, "schema", SchemaVersion(), "versions_indexed", n)
 	return nil
 }
 

@@ -90,3 +90,41 @@ func TestDB_Migrate_Schema4(t *testing.T) {
 		t.Fatalf("verify: %v %v", rep.Problems, err)
 	}
 }
+
+// TestDB_Migrate_Schema4_Reader opens a schema 3 archive read-only, as
+// search and serve do after annals was upgraded: the reader upgrades it,
+// and the emptied full-text indexes are filled again before it searches.
+func TestDB_Migrate_Schema4_Reader(t *testing.T) {
+	ctx := context.Background()
+	db := newTestDB(t)
+	a := story()
+	a.Body = "２０２１年ＧＤＰ增长。"
+	record(t, db, page("http://tl.example.cn/1.html", "<p>1</p>", t0), a)
+	recordNumbered(t, db, 2)
+	db.Close()
+	raw := NewDB(db.Path)
+	if err := raw.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range append(undoSchema5(),
+		`INSERT INTO fts_tokens(fts_tokens) VALUES ('delete-all')`,
+		`INSERT INTO fts_tokens(rowid, title, body) SELECT id, title, body FROM versions`,
+		`PRAGMA user_version = 3`) {
+		if _, err := raw.write.Exec(q); err != nil {
+			t.Fatal(q, err)
+		}
+	}
+	raw.Close()
+
+	ro := NewDB(db.Path)
+	ro.ReadOnly = true
+	if err := ro.Open(ctx); err != nil {
+		t.Fatalf("read-only open of a schema 3 archive: %v", err)
+	}
+	defer ro.Close()
+	for q, want := range map[string]int{"GDP": 1, "通辽": 2, "2021年": 1} {
+		if got := total(t, ro, q); got != want {
+			t.Errorf("%s: %d hits after the reader's upgrade, want %d", q, got, want)
+		}
+	}
+}

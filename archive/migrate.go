@@ -113,6 +113,10 @@ func (db *DB) migrate(ctx context.Context) error {
 	return nil
 }
 
+// errOlderSchema is wrapped by checkVersion's error for an archive an
+// older annals wrote: a read-only open upgrades it first (upgradeForReading).
+var errOlderSchema = errors.New("it needs upgrading, which a writer does when it opens the archive (e.g. annals verify)")
+
 // checkVersion refuses, for a read-only open, an archive that is newer than
 // this build or older than it (an older one must be upgraded by a writer).
 func (db *DB) checkVersion(ctx context.Context) error {
@@ -127,7 +131,7 @@ func (db *DB) checkVersion(ctx context.Context) error {
 	case current == 0:
 		return errors.New("not an annals archive (no schema): crawl into it first")
 	case current < latest:
-		return fmt.Errorf("archive schema %d is older than %d: open it once for writing (e.g. annals verify) to upgrade it", current, latest)
+		return fmt.Errorf("archive schema %d is older than %d: %w", current, latest, errOlderSchema)
 	}
 	return nil
 }

@@ -6,8 +6,10 @@
 // /api/articles/{id}/versions, /api/articles/{id}/diff).
 //
 // Promises:
-//   - it only reads the archive (open it ReadOnly); every route answers
-//     GET and HEAD only, apart from the token login form;
+//   - it only reads the archive (open it ReadOnly: archive upgrades the
+//     schema of an archive an older annals wrote as it opens, nothing
+//     else); every route answers GET and HEAD only, apart from the token
+//     login form;
 //   - all archived text is escaped by html/template; archived pages are
 //     shown only sanitised (bluemonday), with their scripts, styles,
 //     frames, forms and event handlers removed, their links made inert and
