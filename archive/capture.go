@@ -390,9 +390,10 @@ func (db *DB) preparePayload(ctx context.Context, q queryer, p *prepared) error 
 	return nil
 }
 
-// article is the part of an articles row that Record needs.
+// articleRow is the part of an articles row that Record needs.
 type articleRow struct {
 	id        int64
+	keyURL    string // the URL the article is keyed on
 	state     State
 	movedTo   string
 	versionID int64
@@ -445,7 +446,7 @@ func (db *DB) record(ctx context.Context, tx *wtx, p *prepared) (Outcome, error)
 			return Outcome{}, fmt.Errorf("insert article: %w", err)
 		}
 		id, _ := res.LastInsertId()
-		art = &articleRow{id: id, state: StateLive}
+		art = &articleRow{id: id, keyURL: p.keyURL, state: StateLive}
 	}
 	var articleID, versionID, event any
 	if art != nil {
@@ -459,9 +460,7 @@ func (db *DB) record(ctx context.Context, tx *wtx, p *prepared) (Outcome, error)
 	}
 	out.Event = ev
 	if art != nil {
-		var ku string
-		_ = tx.QueryRowContext(ctx, `SELECT u.url FROM articles a JOIN urls u ON u.id = a.url_id WHERE a.id = ?`, art.id).Scan(&ku)
-		out.KeyURL = ku
+		out.KeyURL = art.keyURL
 	}
 
 	res, err := tx.ExecContext(ctx, `INSERT INTO captures (run_id, url_id, method, started_ms, duration_us, proto, status,
@@ -583,12 +582,12 @@ func isHome(target, host string, seeds []string) bool {
 }
 
 func findArticle(ctx context.Context, q queryer, urlID, keyURLID int64) (*articleRow, error) {
-	const sel = `SELECT a.id, a.state, coalesce(a.moved_to, ''), coalesce(a.version_id, 0), a.version, v.content_sha256, v.field_hashes
-		FROM articles a LEFT JOIN versions v ON v.id = a.version_id `
+	const sel = `SELECT a.id, u.url, a.state, coalesce(a.moved_to, ''), coalesce(a.version_id, 0), a.version, v.content_sha256, v.field_hashes
+		FROM articles a JOIN urls u ON u.id = a.url_id LEFT JOIN versions v ON v.id = a.version_id `
 	scan := func(row *sql.Row) (*articleRow, error) {
 		var r articleRow
 		var state string
-		err := row.Scan(&r.id, &state, &r.movedTo, &r.versionID, &r.version, &r.hash, &r.fields)
+		err := row.Scan(&r.id, &r.keyURL, &state, &r.movedTo, &r.versionID, &r.version, &r.hash, &r.fields)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, nil
 		}
