@@ -24,8 +24,7 @@ type Scheduler struct {
 	cron *cron.Cron
 
 	mu      sync.Mutex
-	entries map[string]cron.EntryID // by job name
-	jobs    map[string]*Job
+	entries map[cron.EntryID]string // job names
 	running map[string]bool
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -48,8 +47,7 @@ func NewScheduler(run RunFunc, loc *time.Location, logger *slog.Logger) *Schedul
 		run:     run,
 		log:     logger,
 		cron:    cron.New(cron.WithLocation(loc), cron.WithLogger(cronLogger{logger})),
-		entries: map[string]cron.EntryID{},
-		jobs:    map[string]*Job{},
+		entries: map[cron.EntryID]string{},
 		running: map[string]bool{},
 		ctx:     ctx,
 		cancel:  cancel,
@@ -63,17 +61,15 @@ func NewScheduler(run RunFunc, loc *time.Location, logger *slog.Logger) *Schedul
 func (s *Scheduler) Load(jobs []*Job) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for name, id := range s.entries {
+	for id := range s.entries {
 		s.cron.Remove(id)
-		delete(s.entries, name)
 	}
-	clear(s.jobs)
+	clear(s.entries)
 	for _, j := range jobs {
 		if !j.Scheduled() {
 			continue
 		}
-		s.jobs[j.Name] = j
-		s.entries[j.Name] = s.cron.Schedule(j.schedule, cron.FuncJob(func() { s.fire(j) }))
+		s.entries[s.cron.Schedule(j.schedule, cron.FuncJob(func() { s.fire(j) }))] = j.Name
 	}
 	return len(s.entries)
 }
@@ -94,10 +90,8 @@ func (s *Scheduler) Entries() []Entry {
 	defer s.mu.Unlock()
 	var out []Entry
 	for _, e := range s.cron.Entries() {
-		for name, id := range s.entries {
-			if id == e.ID {
-				out = append(out, Entry{Job: name, Next: e.Next, Running: s.running[name]})
-			}
+		if name, ok := s.entries[e.ID]; ok {
+			out = append(out, Entry{Job: name, Next: e.Next, Running: s.running[name]})
 		}
 	}
 	return out
