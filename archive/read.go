@@ -378,24 +378,8 @@ type CaptureFilter struct {
 // raw body when f.WithPayload. It streams: memory does not grow with the
 // archive. Returning an error from fn stops the walk and returns it.
 func (db *DB) EachCapture(ctx context.Context, f CaptureFilter, fn func(CaptureInfo, []byte) error) error {
-	where, args := []string{"1=1"}, []any{}
-	if f.Site != "" {
-		where = append(where, "u.host IN (?, ?)")
-		args = append(args, siteHosts(f.Site)...)
-	}
-	if f.RunID != 0 {
-		where = append(where, "c.run_id = ?")
-		args = append(args, f.RunID)
-	}
-	if !f.Since.IsZero() {
-		where = append(where, "c.started_ms >= ?")
-		args = append(args, f.Since.UnixMilli())
-	}
-	if !f.Until.IsZero() {
-		where = append(where, "c.started_ms < ?")
-		args = append(args, f.Until.UnixMilli())
-	}
-	rows, err := db.read.QueryContext(ctx, `SELECT `+captureCols+captureFrom+`WHERE `+strings.Join(where, " AND ")+` ORDER BY c.id`, args...)
+	where, args := captureWhere(f)
+	rows, err := db.read.QueryContext(ctx, `SELECT `+captureCols+captureFrom+`WHERE `+where+` ORDER BY c.id`, args...)
 	if err != nil {
 		return fmt.Errorf("read captures: %w", err)
 	}

@@ -105,25 +105,16 @@ func (e extraScanner) Scan(dest ...any) error { return e.rows.Scan(append(dest, 
 // captureWhere is the WHERE clause of a CaptureFilter over captures c
 // joined with urls u.
 func captureWhere(f CaptureFilter) (string, []any) {
-	where, args := []string{"1=1"}, []any{}
+	c := conds{where: []string{"1=1"}}
 	if f.Site != "" {
-		h := strings.TrimPrefix(strings.ToLower(f.Site), "www.")
-		where = append(where, "(u.host = ? OR u.host = ?)")
-		args = append(args, h, "www."+h)
+		c.add("u.host IN (?, ?)", siteHosts(f.Site)...)
 	}
 	if f.RunID != 0 {
-		where = append(where, "c.run_id = ?")
-		args = append(args, f.RunID)
+		c.add("c.run_id = ?", f.RunID)
 	}
-	if !f.Since.IsZero() {
-		where = append(where, "c.started_ms >= ?")
-		args = append(args, f.Since.UnixMilli())
-	}
-	if !f.Until.IsZero() {
-		where = append(where, "c.started_ms < ?")
-		args = append(args, f.Until.UnixMilli())
-	}
-	return strings.Join(where, " AND "), args
+	c.time("c.started_ms >= ?", f.Since)
+	c.time("c.started_ms < ?", f.Until)
+	return strings.Join(c.where, " AND "), c.args
 }
 
 // CaptureRuns returns the runs the captures matching f belong to, oldest
