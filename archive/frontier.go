@@ -61,8 +61,8 @@ func appendOutcome(args []any, o crawler.Outcome, job int64) []any {
 	if o.Digest != 0 {
 		digest = o.Digest
 	}
-	return append(args, o.Seq, o.Status, o.Kind.String(), o.Article, nullIfEmpty(o.ETag), nullIfEmpty(o.LastModified),
-		digest, nullIfEmpty(o.Note), msOrNull(o.Fetched), msOrNull(o.NextDue), job)
+	return append(args, o.Seq, o.Status, o.Kind.String(), o.Article, nullString(o.ETag), nullString(o.LastModified),
+		digest, nullString(o.Note), msOrNull(o.Fetched), msOrNull(o.NextDue), job)
 }
 
 func batchUpdateSQL(n int) string {
@@ -141,13 +141,6 @@ func timeOf(ms sql.NullInt64) time.Time {
 		return time.Time{}
 	}
 	return time.UnixMilli(ms.Int64)
-}
-
-func nullIfEmpty(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
 }
 
 func (f *Frontier) prepare(ctx context.Context) error {
