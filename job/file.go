@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -119,7 +118,7 @@ func Parse(data []byte, filename string) (*File, error) {
 	var (
 		raw   rawFile
 		loc   locator
-		early []error
+		early []problem
 	)
 	switch strings.ToLower(filepath.Ext(filename)) {
 	case ".toml":
@@ -133,18 +132,18 @@ func Parse(data []byte, filename string) (*File, error) {
 		}
 		tl := newTOMLLocator(data)
 		loc = tl
-		var errs []error
+		// Go on after these: the other problems are reported with them.
 		for _, k := range md.Undecoded() {
-			errs = append(errs, fmt.Errorf("%s:%d: %s", filename, tl.anyKey(k[len(k)-1]), unknownKey(k)))
+			line := tl.anyKey(k[len(k)-1])
+			early = append(early, problem{line, fmt.Errorf("%s:%d: %s", filename, line, unknownKey(k))})
 		}
 		// The decoder matches keys regardless of case; job files do not.
 		for _, k := range md.Keys() {
 			if bad := miscased(k); bad != "" {
-				errs = append(errs, fmt.Errorf("%s:%d: unknown key %q: keys are lower case (%s)", filename, tl.anyKey(bad), bad, strings.ToLower(bad)))
+				line := tl.anyKey(bad)
+				early = append(early, problem{line, fmt.Errorf("%s:%d: unknown key %q: keys are lower case (%s)", filename, line, bad, strings.ToLower(bad))})
 			}
 		}
-		// Go on: the other problems are reported with these.
-		early = errs
 	case ".yaml", ".yml":
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		dec.KnownFields(true)
@@ -222,11 +221,17 @@ func yamlError(filename string, err error) error {
 	return errors.Join(errs...)
 }
 
-// problems collects "file:line: reason" errors.
+// problems collects "file:line: reason" errors, with their lines.
 type problems struct {
 	file string
-	errs []error
+	list []problem
 	seen map[string]bool
+}
+
+// problem is one error and the line it names (0: none).
+type problem struct {
+	line int
+	err  error
 }
 
 func (p *problems) add(line int, format string, args ...any) {
@@ -239,16 +244,16 @@ func (p *problems) add(line int, format string, args ...any) {
 		p.seen = map[string]bool{}
 	}
 	p.seen[key] = true
+	err := fmt.Errorf("%s: %s", p.file, msg)
 	if line > 0 {
-		p.errs = append(p.errs, fmt.Errorf("%s:%d: %s", p.file, line, msg))
-	} else {
-		p.errs = append(p.errs, fmt.Errorf("%s: %s", p.file, msg))
+		err = fmt.Errorf("%s:%d: %s", p.file, line, msg)
 	}
+	p.list = append(p.list, problem{line, err})
 }
 
 // build turns the raw file into jobs, defaults applied, and checks them.
-func build(raw *rawFile, filename string, loc locator, early []error) (*File, error) {
-	p := &problems{file: filename, errs: early}
+func build(raw *rawFile, filename string, loc locator, early []problem) (*File, error) {
+	p := &problems{file: filename, list: early}
 	dir := filepath.Dir(filename)
 	f := &File{Name: filename}
 	if raw.Archive != nil {
@@ -270,7 +275,7 @@ func build(raw *rawFile, filename string, loc locator, early []error) (*File, er
 	}
 	if len(raw.Job) == 0 {
 		p.add(0, "no jobs: add a job, e.g.\n\n[[job]]\nname = \"example\"\nseeds = [\"https://www.example.gov.cn/\"]")
-		return nil, errors.Join(p.errs...)
+		return nil, p.join(false)
 	}
 	seen := map[string]int{}
 	for i := range raw.Job {
@@ -285,25 +290,23 @@ func build(raw *rawFile, filename string, loc locator, early []error) (*File, er
 		}
 		f.Jobs = append(f.Jobs, j)
 	}
-	if len(p.errs) > 0 {
-		return nil, p.join()
+	if len(p.list) > 0 {
+		return nil, p.join(true)
 	}
 	return f, nil
 }
 
-var errLine = regexp.MustCompile(`^[^\n]*?:(\d+): `)
-
-// join returns the problems in the order of their lines.
-func (p *problems) join() error {
-	line := func(e error) int {
-		if m := errLine.FindStringSubmatch(e.Error()); m != nil {
-			n, _ := strconv.Atoi(m[1])
-			return n
-		}
-		return 0
+// join returns the problems as one error, in the order of their lines
+// when sorted, else in the order they were found.
+func (p *problems) join(sorted bool) error {
+	if sorted {
+		slices.SortStableFunc(p.list, func(a, b problem) int { return a.line - b.line })
 	}
-	slices.SortStableFunc(p.errs, func(a, b error) int { return line(a) - line(b) })
-	return errors.Join(p.errs...)
+	errs := make([]error, len(p.list))
+	for i, pr := range p.list {
+		errs[i] = pr.err
+	}
+	return errors.Join(errs...)
 }
 
 // buildJob applies the defaults to job i and checks each setting.
