@@ -37,6 +37,8 @@ var inlineTypes = map[string]bool{"image/png": true, "image/jpeg": true, "image/
 // or submit: scripts, styles, frames, objects, forms, event handlers,
 // style attributes and any URL scheme but http(s), mailto and data:
 // images (which the rewriting after it replaces or drops anyway).
+// Building a policy costs far more than sanitising a page with it, so
+// New builds it once; a built policy is safe for concurrent use.
 func sanitizer() *bluemonday.Policy {
 	p := bluemonday.UGCPolicy()
 	p.AllowElements("nav", "header", "footer", "main", "center", "font")
@@ -138,7 +140,7 @@ func decodeCapture(c archive.CaptureInfo, body []byte) (string, error) {
 // copies (or are dropped when the archive has none) and links lose their
 // targets, which stay readable in a tooltip.
 func (s *Server) sanitizePage(ctx context.Context, page, pageURL string) template.HTML {
-	clean := sanitizer().Sanitize(page)
+	clean := s.policy.Sanitize(page)
 	base, _ := url.Parse(pageURL)
 	root := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
 	nodes, err := html.ParseFragment(strings.NewReader(clean), root)

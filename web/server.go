@@ -20,6 +20,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/microcosm-cc/bluemonday"
+
 	"github.com/annals/annals/archive"
 )
 
@@ -76,6 +78,7 @@ type Server struct {
 	pages   map[string]*template.Template
 	static  http.Handler
 	mux     *http.ServeMux
+	policy  *bluemonday.Policy // sanitizes archived pages: sanitizer()
 
 	siteMu   sync.Mutex // guards the cache of Sites
 	siteList []archive.SiteCount
@@ -90,7 +93,7 @@ var staticFiles embed.FS
 
 // New returns the web app reading db.
 func New(db Reader, opts Options) (*Server, error) {
-	s := &Server{db: db, token: opts.Token, log: opts.Logger, name: opts.Name, max: opts.MaxTotal}
+	s := &Server{db: db, token: opts.Token, log: opts.Logger, name: opts.Name, max: opts.MaxTotal, policy: sanitizer()}
 	if s.max <= 0 {
 		s.max = MaxTotal
 	}
