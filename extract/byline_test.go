@@ -129,3 +129,29 @@ func TestSiteDomain(t *testing.T) {
 		}
 	}
 }
+
+// Photographers credited under several pictures keep the page's order on
+// every run: the archive would see a new version if they were shuffled.
+func TestBylines_CaptionOrder(t *testing.T) {
+	const page = `<html lang="zh"><head><meta charset="utf-8"><title>通辽市召开全市经济工作会议_通辽日报</title></head><body>
+<div class="content"><h1>通辽市召开全市经济工作会议</h1>
+<p>本报讯(记者 赵彦臻)近日，通辽市召开全市经济工作会议，会议总结了今年以来全市经济工作，分析了当前经济形势，部署了明年经济工作。会议强调，要坚持稳中求进工作总基调，推动经济高质量发展。</p>
+<p><img src="/a.jpg"></p><p align="center">会议现场。 王小明 摄</p>
+<p>会议指出，今年以来，全市上下认真贯彻落实党中央决策部署，统筹推进疫情防控和经济社会发展，经济运行总体平稳、稳中有进，各项事业取得新成效，人民生活水平不断提高。</p>
+<p><img src="/b.jpg"></p><p align="center">与会人员认真听讲。 李大山 摄</p>
+<p><img src="/c.jpg"></p><p align="center">分组讨论现场。 周立新 摄</p>
+<p><img src="/d.jpg"></p><p align="center">会前交流。 孙立平 摄</p>
+<p>会议要求，各地各部门要切实增强责任感紧迫感，以更加饱满的精神状态、更加务实的工作作风，全力以赴抓好各项工作落实，确保明年经济工作开好局起好步，为全面建设社会主义现代化国家作出新贡献。</p>
+</div></body></html>`
+	want := []Byline{{"赵彦臻", RoleReporter}, {"王小明", RolePhotographer}, {"李大山", RolePhotographer},
+		{"周立新", RolePhotographer}, {"孙立平", RolePhotographer}}
+	for range 30 {
+		a, err := Extract([]byte(page), "https://www.example.cn/a.html", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(a.Bylines, want) {
+			t.Fatalf("bylines = %v, want %v", a.Bylines, want)
+		}
+	}
+}

@@ -2,7 +2,9 @@ package extract
 
 import (
 	"encoding/json"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -638,7 +640,8 @@ func (x *extraction) creditLines() []string {
 			}
 		}
 	}
-	for i := range x.captionOf {
+	// Captions in page order: a map's order would shuffle the credits.
+	for _, i := range slices.Sorted(maps.Keys(x.captionOf)) {
 		lines = append(lines, p.blocks[i].text)
 	}
 	for _, im := range a.Images {
