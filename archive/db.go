@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/klauspost/compress/zstd"
@@ -63,7 +64,8 @@ type DB struct {
 	jobs      chan *recordJob // Record calls for the write loop; nil once closed
 	syncs     chan chan error // index requests for the write loop (index.go)
 	writeDone chan struct{}
-	idx       *indexQueue // versions waiting for the full-text index
+	idx       *indexQueue  // versions waiting for the full-text index
+	syncLevel atomic.Int32 // the write connection's PRAGMA synchronous; -1: not read yet (lightTx)
 }
 
 // ErrReadOnly is returned by writes to an archive opened ReadOnly.
@@ -117,6 +119,7 @@ func (db *DB) Open(ctx context.Context) error {
 	db.stmts = map[string]*sql.Stmt{}
 	db.rstmts = map[string]*sql.Stmt{}
 	db.wanted = map[string]bool{}
+	db.syncLevel.Store(-1)
 	if !db.ReadOnly {
 		w, err := sql.Open("sqlite", db.dsn(false))
 		if err != nil {

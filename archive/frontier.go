@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/annals/annals/crawler"
@@ -31,7 +30,6 @@ type Frontier struct {
 	hosts map[hostKey]hostRow
 
 	// Group commit of Done (see Done).
-	sync       atomic.Int32 // the write connection's PRAGMA synchronous; -1: not read yet
 	gmu        sync.Mutex
 	leading    bool
 	pending    []*doneReq
@@ -121,9 +119,7 @@ type hostRow struct {
 
 // NewFrontier returns the frontier of an open, writable archive.
 func NewFrontier(db *DB) *Frontier {
-	f := &Frontier{db: db, jobs: map[string]int64{}, hosts: map[hostKey]hostRow{}}
-	f.sync.Store(-1)
-	return f
+	return &Frontier{db: db, jobs: map[string]int64{}, hosts: map[hostKey]hostRow{}}
 }
 
 // farFuture stands for "due whatever the schedule" in millisecond columns.
@@ -791,31 +787,8 @@ func (f *Frontier) Count(ctx context.Context, job string) (known, queued int, er
 // capture the archive recorded after them: so a power cut, like a crash,
 // makes the next run fetch again at most the URLs that were under way.
 // Without it, every group commit would wait for an fsync.
-func (f *Frontier) inLightTx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
-	conn, err := f.db.write.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	level := int(f.sync.Load()) // the archive's setting, read once
-	if level < 0 {
-		if err := conn.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&level); err != nil {
-			return err
-		}
-		f.sync.Store(int32(level))
-	}
-	if level > 1 {
-		if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = NORMAL"); err != nil {
-			return err
-		}
-		defer func() {
-			_, rerr := conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA synchronous = %d", level))
-			if rerr != nil && err == nil {
-				err = fmt.Errorf("restore synchronous: %w", rerr)
-			}
-		}()
-	}
-	return runTx(conn.BeginTx(ctx, nil))(fn)
+func (f *Frontier) inLightTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	return unwritable(f.db.lightTx(ctx, fn))
 }
 
 // inTx runs fn in one write transaction, committing when it returns nil.

@@ -109,9 +109,9 @@ func (q *indexQueue) indexed() {
 // the write loop only.
 func (db *DB) runIndex(ctx context.Context) error {
 	var more bool
-	err := db.lightTx(ctx, func(tx *wtx) error {
+	err := db.lightTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		_, more, err = db.indexWaiting(ctx, tx, db.idx.toks)
+		_, more, err = db.indexWaiting(ctx, db.wrap(tx), db.idx.toks)
 		return err
 	})
 	if err != nil {
@@ -135,9 +135,9 @@ func (db *DB) indexAll(ctx context.Context) (int, error) {
 	for {
 		var n int
 		var more bool
-		err := db.lightTx(ctx, func(tx *wtx) error {
+		err := db.lightTx(ctx, func(tx *sql.Tx) error {
 			var err error
-			n, more, err = db.indexWaiting(ctx, tx, nil)
+			n, more, err = db.indexWaiting(ctx, db.wrap(tx), nil)
 			return err
 		})
 		total += n
@@ -149,16 +149,21 @@ func (db *DB) indexAll(ctx context.Context) (int, error) {
 
 // lightTx runs fn in a write transaction whose commit does not wait for
 // an fsync (synchronous=NORMAL for this transaction; the connection's
-// setting is restored after).
-func (db *DB) lightTx(ctx context.Context, fn func(*wtx) error) (err error) {
+// setting, read once per DB, is restored after): index work, index merges
+// and the frontier's Done records, all of which the next writer redoes or
+// refetches if a power cut loses them.
+func (db *DB) lightTx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
 	conn, err := db.write.Conn(ctx)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	var level int
-	if err := conn.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&level); err != nil {
-		return err
+	level := int(db.syncLevel.Load())
+	if level < 0 {
+		if err := conn.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&level); err != nil {
+			return err
+		}
+		db.syncLevel.Store(int32(level))
 	}
 	if level > 1 {
 		if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = NORMAL"); err != nil {
@@ -175,7 +180,7 @@ func (db *DB) lightTx(ctx context.Context, fn func(*wtx) error) (err error) {
 	if err != nil {
 		return err
 	}
-	if err := fn(db.wrap(sqltx)); err != nil {
+	if err := fn(sqltx); err != nil {
 		sqltx.Rollback()
 		return err
 	}

@@ -2,6 +2,7 @@ package archive
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -98,15 +99,15 @@ func (db *DB) mergeIndex(ctx context.Context, t string) (int, error) {
 			return steps, err
 		}
 		var changed int64
-		err := db.lightTx(ctx, func(tx *wtx) error {
+		err := db.lightTx(ctx, func(tx *sql.Tx) error {
 			var before, after int64
-			if err := tx.tx.QueryRowContext(ctx, `SELECT total_changes()`).Scan(&before); err != nil {
+			if err := tx.QueryRowContext(ctx, `SELECT total_changes()`).Scan(&before); err != nil {
 				return err
 			}
-			if _, err := tx.tx.ExecContext(ctx, fmt.Sprintf(`INSERT INTO %s(%[1]s, rank) VALUES ('merge', %d)`, t, n)); err != nil {
+			if _, err := tx.ExecContext(ctx, fmt.Sprintf(`INSERT INTO %s(%[1]s, rank) VALUES ('merge', %d)`, t, n)); err != nil {
 				return err
 			}
-			if err := tx.tx.QueryRowContext(ctx, `SELECT total_changes()`).Scan(&after); err != nil {
+			if err := tx.QueryRowContext(ctx, `SELECT total_changes()`).Scan(&after); err != nil {
 				return err
 			}
 			changed = after - before
