@@ -116,10 +116,7 @@ func (c *crawlFlags) finish(name string, seeds []string) (*job.Job, error) {
 		j.Zone = z
 	}
 	if c.rules != "" {
-		data, err := os.ReadFile(c.rules)
-		if err != nil {
-			errs = append(errs, fmt.Sprintf("--rules: %v", err))
-		} else if r, err := extract.ParseRules(data, c.rules); err != nil {
+		if r, err := readRules(c.rules); err != nil {
 			errs = append(errs, "--rules: "+err.Error())
 		} else {
 			j.RulesFile = c.rules
@@ -135,6 +132,17 @@ func (c *crawlFlags) finish(name string, seeds []string) (*job.Job, error) {
 		return nil, usageError("%s", strings.Join(errs, "\n  "))
 	}
 	return j, nil
+}
+
+// readRules reads and parses a per-site extraction rules file (crawl,
+// import and extract --rules, a job's rules_file). A file that cannot be
+// read gives an *os.PathError; a bad one, ParseRules' error.
+func readRules(path string) (*extract.Rules, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return extract.ParseRules(data, path)
 }
 
 // Run implements command.

@@ -52,11 +52,7 @@ Flags:
 	}
 	var opts extract.Options
 	if *rulesFile != "" {
-		data, err := os.ReadFile(*rulesFile)
-		if err != nil {
-			return usageError("read rules file: %v", err)
-		}
-		r, err := extract.ParseRules(data, *rulesFile)
+		r, err := readRules(*rulesFile)
 		if err != nil {
 			return usageError("rules file: %v", err)
 		}

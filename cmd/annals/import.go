@@ -117,10 +117,7 @@ Flags:
 		opts.DefaultZone = z
 	}
 	if *rules != "" {
-		data, err := os.ReadFile(*rules)
-		if err != nil {
-			bad = append(bad, "--rules: "+err.Error())
-		} else if r, err := extract.ParseRules(data, *rules); err != nil {
+		if r, err := readRules(*rules); err != nil {
 			bad = append(bad, "--rules: "+err.Error())
 		} else {
 			opts.Rules = r

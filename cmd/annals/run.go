@@ -9,7 +9,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/annals/annals/extract"
 	"github.com/annals/annals/job"
 )
 
@@ -131,17 +130,15 @@ func loadJobFile(path string) (*job.File, error) {
 		if j.RulesFile == "" {
 			continue
 		}
-		data, err := os.ReadFile(j.RulesFile)
-		if err != nil {
+		r, err := readRules(j.RulesFile)
+		switch {
+		case errors.As(err, new(*os.PathError)):
 			errs = append(errs, fmt.Sprintf("%s:%d: job %q: rules_file: %v", f.Name, j.Line, j.Name, err))
-			continue
-		}
-		r, err := extract.ParseRules(data, j.RulesFile)
-		if err != nil {
+		case err != nil: // the rules file's own line is in the message
 			errs = append(errs, fmt.Sprintf("job %q: rules_file: %v", j.Name, err))
-			continue
+		default:
+			j.AddRules(r)
 		}
-		j.AddRules(r)
 	}
 	if len(errs) > 0 {
 		return nil, usageError("job file refused, nothing was run:\n%s", strings.Join(errs, "\n"))
