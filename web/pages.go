@@ -412,16 +412,15 @@ func (s *Server) articlePage(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, statusOf(err), err)
 			return
 		}
-		d, err := s.db.Diff(ctx, id, from, to)
-		if err != nil {
-			s.fail(w, r, statusOf(err), err)
-			return
-		}
+		// Every version's content is in hand: diff them here rather than
+		// have the archive read the two again.
+		vFrom, vTo := &versions[from-1], &versions[to-1]
+		d := archive.DiffContent(&vFrom.Content, &vTo.Content)
 		mode := q.Get("view")
 		if mode != "side" {
 			mode = "inline"
 		}
-		dv := &diffView{ID: id, From: from, To: to, FromTime: d.FromTime, ToTime: d.ToTime, Mode: mode, Rows: DiffRows(d), Same: true}
+		dv := &diffView{ID: id, From: from, To: to, FromTime: vFrom.CapturedAt, ToTime: vTo.CapturedAt, Mode: mode, Rows: DiffRows(d), Same: true}
 		for _, f := range d.Fields {
 			if f.Changed {
 				dv.Fields = append(dv.Fields, f)
