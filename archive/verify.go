@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/annals/annals/extract"
 )
 
 // Problem is one piece of damage Verify found.
@@ -310,15 +312,15 @@ func (db *DB) verifyVersions(ctx context.Context, rep *VerifyReport, add func(wh
 			id, article int64
 			n           int
 			sum         []byte
-			t, k, s, p  string
-			b, src, bd  string
+			a           extract.Article
+			bylines     string
 		)
-		if err := rows.Scan(&id, &article, &n, &sum, &t, &k, &s, &p, &b, &src, &bd); err != nil {
+		if err := rows.Scan(&id, &article, &n, &sum, &a.Title, &a.Kicker, &a.Subtitle, &a.Published, &bylines, &a.Source, &a.Body); err != nil {
 			add("database", "table versions", err.Error())
 			return nil
 		}
-		c := content{normalizeText(t), normalizeText(k), normalizeText(s), normalizeText(p), normalizeBylines(parseBylines(b)), normalizeText(src), normalizeBody(bd)}
-		if got := c.hash(); !bytes.Equal(got, sum) {
+		a.Bylines = parseBylines(bylines)
+		if got := normalize(&a).hash(); !bytes.Equal(got, sum) {
 			add("version", fmt.Sprintf("version %d of article %d (row %d)", n, article, id),
 				fmt.Sprintf("content hashes to %x, recorded %x: its text was altered", got, sum))
 		}
