@@ -1,6 +1,7 @@
 package crawler
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -955,7 +956,7 @@ func (r *run) complete(t *task, resp *Response, verdict Verdict, ev *event) {
 		digest = bodyDigest(resp.Body)
 		o.Digest = digest
 	case resp.Status == http.StatusNotModified:
-		o.ETag, o.LastModified = firstNonEmpty(resp.Header.Get("ETag"), it.ETag), firstNonEmpty(resp.Header.Get("Last-Modified"), it.LastModified)
+		o.ETag, o.LastModified = cmp.Or(resp.Header.Get("ETag"), it.ETag), cmp.Or(resp.Header.Get("Last-Modified"), it.LastModified)
 	case resp.Status == 0 || resp.Status == 429 || resp.Status >= 500:
 		o.ETag, o.LastModified = it.ETag, it.LastModified
 	}
@@ -1042,13 +1043,6 @@ func (r *run) done(o Outcome, found []Item) (requeued int, err error) {
 		}
 	}
 	return requeued, nil
-}
-
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // bodyDigest is the first 8 bytes of the body's SHA-256 (never 0).
