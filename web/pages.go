@@ -227,16 +227,16 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, statusOf(ferr), ferr)
 		return
 	}
+	all := 0 // hits in any state
+	for _, n := range facets.States {
+		all += n
+	}
 	// Search counts at most s.max hits; the facets counted them all.
 	v.Total, v.Index = res.Total, res.Index
 	if res.TotalIsLowerBound {
+		v.Total = all
 		if p.State != "" {
 			v.Total = facets.States[archive.State(p.State)]
-		} else {
-			v.Total = 0
-			for _, n := range facets.States {
-				v.Total += n
-			}
 		}
 	}
 	for _, h := range res.Hits {
@@ -257,11 +257,8 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 	if p.Offset+len(v.Hits) < v.Total && p.Offset+p.Limit <= MaxOffset {
 		v.Next = link(func(q *SearchParams) { q.Offset = p.Offset + p.Limit })
 	}
-	all := 0
 	for _, st := range []archive.State{archive.StateLive, archive.StateGone, archive.StateMoved} {
-		n := facets.States[st]
-		all += n
-		v.States = append(v.States, facetLink{Label: string(st), Count: n, Active: p.State == string(st),
+		v.States = append(v.States, facetLink{Label: string(st), Count: facets.States[st], Active: p.State == string(st),
 			URL: link(func(q *SearchParams) { q.State = string(st) })})
 	}
 	v.States = append([]facetLink{{Label: "any state", Count: all, Active: p.State == "",
