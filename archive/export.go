@@ -75,16 +75,11 @@ func (db *DB) Export(ctx context.Context, q ExportQuery, fn func(ExportRecord) e
 	f.time("v.captured_ms < ?", q.Until)
 	f.time("v.published_ms >= ?", q.PublishedSince)
 	f.time("v.published_ms < ?", q.PublishedUntil)
-	if strings.TrimSpace(q.Text) != "" {
-		node, err := parseQuery(q.Text)
-		if err != nil {
-			return err
-		}
-		index := route(node)
-		match, err := render(node, index)
-		if err != nil {
-			return err
-		}
+	_, index, match, err := parseText(q.Text)
+	if err != nil {
+		return err
+	}
+	if index != "" {
 		db.awaitIndex(ctx)
 		f.add("v.id IN (SELECT rowid FROM fts_"+index+" WHERE fts_"+index+" MATCH ?)", match)
 	}

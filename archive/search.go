@@ -218,15 +218,9 @@ func (sp searchPlan) orderBy(rank string) string {
 // finds q's hits.
 func planSearch(q Query) (searchPlan, error) {
 	var sp searchPlan
-	if strings.TrimSpace(q.Text) != "" {
-		var err error
-		if sp.node, err = parseQuery(q.Text); err != nil {
-			return sp, err
-		}
-		sp.index = route(sp.node)
-		if sp.match, err = render(sp.node, sp.index); err != nil {
-			return sp, err
-		}
+	var err error
+	if sp.node, sp.index, sp.match, err = parseText(q.Text); err != nil {
+		return sp, err
 	}
 	where, args := searchFilter(q)
 	sp.from, sp.rank = "search_docs d", "0.0"
@@ -239,6 +233,22 @@ func planSearch(q Query) (searchPlan, error) {
 	}
 	sp.where, sp.args = strings.Join(where, " AND "), args
 	return sp, nil
+}
+
+// parseText parses search text and picks the full-text index that answers
+// it and its MATCH expression; blank text gives a nil node and no index.
+func parseText(text string) (node *qnode, index, match string, err error) {
+	if strings.TrimSpace(text) == "" {
+		return nil, "", "", nil
+	}
+	if node, err = parseQuery(text); err != nil {
+		return nil, "", "", err
+	}
+	index = route(node)
+	if match, err = render(node, index); err != nil {
+		return nil, "", "", err
+	}
+	return node, index, match, nil
 }
 
 // stateAtSQL is the SQL for the state at the moment :asof of the article
