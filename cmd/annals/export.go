@@ -137,52 +137,93 @@ Flags:
 	defer db.Close()
 
 	w := c.Stdout
-	var tmp *os.File
+	var file *replacement
 	if *out != "" {
-		tmp, err = os.CreateTemp(filepath.Dir(*out), "."+filepath.Base(*out)+".*.tmp")
-		if err != nil {
+		if file, err = newReplacement(*out); err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
-		defer func() {
-			if tmp != nil {
-				tmp.Close()
-				os.Remove(tmp.Name())
-			}
-		}()
-		w = tmp
+		defer file.discard()
+		w = file
 	}
-	enc, err := archive.NewExportEncoderWith(w, *format, archive.ExportOptions{BOM: *bom, CSVSafe: *csvSafe})
-	if err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	n := 0
-	err = db.Export(ctx, q, func(r archive.ExportRecord) error {
-		n++
-		return enc.Encode(r)
-	})
+	n, err := exportArticles(ctx, db, w, *format, archive.ExportOptions{BOM: *bom, CSVSafe: *csvSafe}, q)
 	if errors.Is(err, archive.ErrBadQuery) {
 		return usageError("--query: %v", err)
 	}
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	if err := enc.Close(); err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	if tmp != nil {
-		if err := tmp.Sync(); err != nil {
+	if file != nil {
+		if err := file.commit(); err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
-		if err := tmp.Close(); err != nil {
-			return fmt.Errorf("export: %w", err)
-		}
-		if err := os.Rename(tmp.Name(), *out); err != nil {
-			return fmt.Errorf("export: %w", err)
-		}
-		tmp = nil
 		fmt.Fprintf(c.Stderr, "annals: exported %d records to %s\n", n, *out)
 	}
 	return nil
+}
+
+// exportArticles writes the versions q selects to w in format (csv, json
+// or jsonl) and returns how many records it wrote.
+func exportArticles(ctx context.Context, db *archive.DB, w io.Writer, format string, o archive.ExportOptions, q archive.ExportQuery) (int, error) {
+	enc, err := archive.NewExportEncoderWith(w, format, o)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	err = db.Export(ctx, q, func(r archive.ExportRecord) error {
+		n++
+		return enc.Encode(r)
+	})
+	if err != nil {
+		return n, err
+	}
+	return n, enc.Close()
+}
+
+// replacement is a file written beside path under a temporary name, that
+// takes path's place only when committed, so that a failed or interrupted
+// export never leaves a partial file where a good one was.
+type replacement struct {
+	*os.File
+	path string
+	done bool
+}
+
+func newReplacement(path string) (*replacement, error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return nil, err
+	}
+	return &replacement{File: f, path: path}, nil
+}
+
+// commit syncs and closes the file and renames it to its path, readable
+// by all (replay tools often run as another user). On failure the
+// temporary file is removed.
+func (r *replacement) commit() error {
+	r.done = true
+	err := r.Chmod(0o644)
+	if err == nil {
+		err = r.Sync()
+	}
+	if cerr := r.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(r.Name(), r.path)
+	}
+	if err != nil {
+		os.Remove(r.Name())
+	}
+	return err
+}
+
+// discard closes and removes the file unless it was committed.
+func (r *replacement) discard() {
+	if !r.done {
+		r.done = true
+		r.Close()
+		os.Remove(r.Name())
+	}
 }
 
 // parseDate reads YYYY-MM-DD (UTC) or RFC 3339. A bare date read as an

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -70,20 +69,15 @@ func (c *ExportCommand) exportWARC(ctx context.Context, fs *flag.FlagSet, dbPath
 // everything was written) and then the index.
 func (e *warcExport) run(ctx context.Context) error {
 	w := e.stdout
-	var tmp *os.File
+	var file *replacement
 	name := ""
 	if e.out != "" {
 		var err error
-		if tmp, err = os.CreateTemp(filepath.Dir(e.out), "."+filepath.Base(e.out)+".*.tmp"); err != nil {
+		if file, err = newReplacement(e.out); err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
-		defer func() {
-			if tmp != nil {
-				tmp.Close()
-				os.Remove(tmp.Name())
-			}
-		}()
-		w, name = tmp, filepath.Base(e.out)
+		defer file.discard()
+		w, name = file, filepath.Base(e.out)
 	}
 	gz := !strings.HasSuffix(e.out, ".warc")
 	var ix *warc.Index
@@ -95,11 +89,10 @@ func (e *warcExport) run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	if tmp != nil {
-		if err := closeInto(tmp, e.out); err != nil {
+	if file != nil {
+		if err := file.commit(); err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
-		tmp = nil
 	}
 	if ix != nil {
 		if err := writeIndex(ix, e.cdxj); err != nil {
@@ -225,37 +218,17 @@ func runInfoText(r archive.Run) string {
 	return s
 }
 
-// closeInto syncs and closes a temporary file and renames it to path,
-// readable by all (replay tools often run as another user).
-func closeInto(tmp *os.File, path string) error {
-	err := tmp.Chmod(0o644)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
-	return err
-}
-
 // writeIndex writes ix sorted to path, replacing it only when complete.
 func writeIndex(ix *warc.Index, path string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	f, err := newReplacement(path)
 	if err != nil {
 		return err
 	}
-	if _, err := ix.WriteTo(tmp); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
+	defer f.discard()
+	if _, err := ix.WriteTo(f); err != nil {
 		return err
 	}
-	return closeInto(tmp, path)
+	return f.commit()
 }
 
 // warcSelection describes export filters for the warcinfo record.
