@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -340,22 +339,7 @@ func demoExport(ctx context.Context, db *archive.DB, path, format string, bom bo
 		return 0, fmt.Errorf("export: %w", err)
 	}
 	defer f.Close()
-	bw := bufio.NewWriter(f)
-	enc, err := archive.NewExportEncoder(bw, format, bom)
-	if err != nil {
-		return 0, fmt.Errorf("export: %w", err)
-	}
-	n := 0
-	err = db.Export(ctx, archive.ExportQuery{AllVersions: true}, func(r archive.ExportRecord) error {
-		n++
-		return enc.Encode(r)
-	})
-	if err == nil {
-		err = enc.Close()
-	}
-	if err == nil {
-		err = bw.Flush()
-	}
+	n, err := exportArticles(ctx, db, f, format, archive.ExportOptions{BOM: bom}, archive.ExportQuery{AllVersions: true})
 	if err == nil {
 		err = f.Close()
 	}
