@@ -284,18 +284,23 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, r, out)
 }
 
+// articleOf reads the article the path's {id} names.
+func (s *Server) articleOf(r *http.Request) (archive.Article, error) {
+	id, err := ParseID("id", r.PathValue("id"))
+	if err != nil {
+		return archive.Article{}, err
+	}
+	return s.db.ArticleByID(r.Context(), id)
+}
+
 // articleVersion reads the article of the path's {id} and the version the
 // query string asks for: version=N, as_of=DATE, or the latest.
 func (s *Server) articleVersion(r *http.Request) (archive.Article, archive.Version, error) {
-	id, err := ParseID("id", r.PathValue("id"))
-	if err != nil {
-		return archive.Article{}, archive.Version{}, err
-	}
-	ctx := r.Context()
-	a, err := s.db.ArticleByID(ctx, id)
+	a, err := s.articleOf(r)
 	if err != nil {
 		return a, archive.Version{}, err
 	}
+	ctx, id := r.Context(), a.ID
 	q := r.URL.Query()
 	n, err := versionParam(q, "version")
 	if err != nil {
@@ -346,23 +351,18 @@ func (s *Server) apiArticle(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiVersions(w http.ResponseWriter, r *http.Request) {
-	id, err := ParseID("id", r.PathValue("id"))
-	if err != nil {
-		s.apiFail(w, r, err)
-		return
-	}
 	content := r.URL.Query().Get("content") == "1"
-	a, err := s.db.ArticleByID(r.Context(), id)
+	a, err := s.articleOf(r)
 	if err != nil {
 		s.apiFail(w, r, err)
 		return
 	}
-	vs, err := s.db.Versions(r.Context(), id)
+	vs, err := s.db.Versions(r.Context(), a.ID)
 	if err != nil {
 		s.apiFail(w, r, err)
 		return
 	}
-	out := Versions{ArticleID: id, URL: a.URL, Versions: make([]Version, 0, len(vs))}
+	out := Versions{ArticleID: a.ID, URL: a.URL, Versions: make([]Version, 0, len(vs))}
 	for _, v := range vs {
 		out.Versions = append(out.Versions, NewVersion(v, content))
 	}
@@ -391,12 +391,7 @@ func diffRange(q map[string][]string, latest int) (from, to int, err error) {
 }
 
 func (s *Server) apiDiff(w http.ResponseWriter, r *http.Request) {
-	id, err := ParseID("id", r.PathValue("id"))
-	if err != nil {
-		s.apiFail(w, r, err)
-		return
-	}
-	a, err := s.db.ArticleByID(r.Context(), id)
+	a, err := s.articleOf(r)
 	if err != nil {
 		s.apiFail(w, r, err)
 		return
@@ -406,7 +401,7 @@ func (s *Server) apiDiff(w http.ResponseWriter, r *http.Request) {
 		s.apiFail(w, r, err)
 		return
 	}
-	d, err := s.db.Diff(r.Context(), id, from, to)
+	d, err := s.db.Diff(r.Context(), a.ID, from, to)
 	if err != nil {
 		s.apiFail(w, r, err)
 		return

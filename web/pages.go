@@ -348,18 +348,12 @@ type diffView struct {
 const maxCapturesShown = 50
 
 func (s *Server) articlePage(w http.ResponseWriter, r *http.Request) {
-	id, err := ParseID("id", r.PathValue("id"))
+	a, err := s.articleOf(r)
 	if err != nil {
 		s.fail(w, r, statusOf(err), err)
 		return
 	}
-	ctx := r.Context()
-	q := r.URL.Query()
-	a, err := s.db.ArticleByID(ctx, id)
-	if err != nil {
-		s.fail(w, r, statusOf(err), err)
-		return
-	}
+	ctx, id, q := r.Context(), a.ID, r.URL.Query()
 	n, err := versionParam(q, "v")
 	if err != nil {
 		s.fail(w, r, statusOf(err), err)
