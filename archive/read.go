@@ -316,16 +316,26 @@ func (db *DB) CapturesOf(ctx context.Context, rawURL string) ([]CaptureInfo, err
 	if err != nil {
 		return nil, fmt.Errorf("captures of URL: %w", err)
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT `+captureCols+captureFrom+`WHERE c.url_id = (SELECT id FROM urls WHERE url = ?) ORDER BY c.id`, u.String())
+	cs, err := db.captureList(ctx, `c.url_id = (SELECT id FROM urls WHERE url = ?)`, u.String())
 	if err != nil {
 		return nil, fmt.Errorf("read captures of %s: %w", u, err)
+	}
+	return cs, nil
+}
+
+// captureList returns the captures for which cond (over captureFrom,
+// with one argument) holds, oldest first.
+func (db *DB) captureList(ctx context.Context, cond string, arg any) ([]CaptureInfo, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+captureCols+captureFrom+`WHERE `+cond+` ORDER BY c.id`, arg)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	var cs []CaptureInfo
 	for rows.Next() {
 		ci, _, err := scanCapture(rows)
 		if err != nil {
-			return nil, fmt.Errorf("read captures of %s: %w", u, err)
+			return nil, err
 		}
 		cs = append(cs, ci)
 	}

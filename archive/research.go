@@ -13,20 +13,8 @@ import (
 // ArticleCaptures returns every capture that told something about an
 // article, at any of its URLs (canonical, moved, redirected), oldest first.
 func (db *DB) ArticleCaptures(ctx context.Context, articleID int64) ([]CaptureInfo, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+captureCols+captureFrom+`WHERE c.article_id = ? ORDER BY c.id`, articleID)
+	cs, err := db.captureList(ctx, `c.article_id = ?`, articleID)
 	if err != nil {
-		return nil, fmt.Errorf("read captures of article %d: %w", articleID, err)
-	}
-	defer rows.Close()
-	var cs []CaptureInfo
-	for rows.Next() {
-		ci, _, err := scanCapture(rows)
-		if err != nil {
-			return nil, fmt.Errorf("read captures of article %d: %w", articleID, err)
-		}
-		cs = append(cs, ci)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read captures of article %d: %w", articleID, err)
 	}
 	if len(cs) == 0 {
