@@ -203,12 +203,9 @@ func newBuilder(t gowarc.RecordType, target string, date time.Time, ip string) g
 // buildExchange builds the request record and the response record of c,
 // each naming the other in WARC-Concurrent-To.
 func buildExchange(c *Capture) (req, resp gowarc.WarcRecord, err error) {
-	u, err := targetURI(c.URL)
+	u, err := checkExchange(c, "response to")
 	if err != nil {
 		return nil, nil, err
-	}
-	if c.Status < 100 || c.Status > 999 {
-		return nil, nil, fmt.Errorf("response to %s: status %d is not an HTTP status", c.URL, c.Status)
 	}
 	if req, err = buildRequest(c, u); err != nil {
 		return nil, nil, err
@@ -220,12 +217,21 @@ func buildExchange(c *Capture) (req, resp gowarc.WarcRecord, err error) {
 	}
 	_, _ = rb.Write(responseHead(c))
 	_, _ = rb.Write(c.Payload)
-	if resp, err = build(rb, "response"); err != nil {
-		req.Close()
-		return nil, nil, err
+	return finishPair(req, rb, "response")
+}
+
+// checkExchange checks what the records of an exchange need: an absolute
+// target URI, which it returns parsed, and an HTTP status. what names the
+// exchange in errors ("response to", "revisit of").
+func checkExchange(c *Capture, what string) (*url.URL, error) {
+	u, err := targetURI(c.URL)
+	if err != nil {
+		return nil, err
 	}
-	link(req, resp)
-	return req, resp, nil
+	if c.Status < 100 || c.Status > 999 {
+		return nil, fmt.Errorf("%s %s: status %d is not an HTTP status", what, c.URL, c.Status)
+	}
+	return u, nil
 }
 
 func buildRequest(c *Capture, u *url.URL) (gowarc.WarcRecord, error) {
@@ -235,20 +241,24 @@ func buildRequest(c *Capture, u *url.URL) (gowarc.WarcRecord, error) {
 	return build(rb, "request")
 }
 
-// link makes two records name each other in WARC-Concurrent-To.
-func link(a, b gowarc.WarcRecord) {
-	a.WarcHeader().AddId(gowarc.WarcConcurrentTo, b.RecordId())
-	b.WarcHeader().AddId(gowarc.WarcConcurrentTo, a.RecordId())
+// finishPair builds the record answering req (closing req on failure) and
+// makes the two name each other in WARC-Concurrent-To.
+func finishPair(req gowarc.WarcRecord, rb gowarc.WarcRecordBuilder, what string) (gowarc.WarcRecord, gowarc.WarcRecord, error) {
+	rec, err := build(rb, what)
+	if err != nil {
+		req.Close()
+		return nil, nil, err
+	}
+	req.WarcHeader().AddId(gowarc.WarcConcurrentTo, rec.RecordId())
+	rec.WarcHeader().AddId(gowarc.WarcConcurrentTo, req.RecordId())
+	return req, rec, nil
 }
 
 // buildRevisit builds the request record and the revisit record of r.
 func buildRevisit(r *Revisit) (req, rev gowarc.WarcRecord, err error) {
-	u, err := targetURI(r.URL)
+	u, err := checkExchange(&r.Capture, "revisit of")
 	if err != nil {
 		return nil, nil, err
-	}
-	if r.Status < 100 || r.Status > 999 {
-		return nil, nil, fmt.Errorf("revisit of %s: status %d is not an HTTP status", r.URL, r.Status)
 	}
 	switch r.Profile {
 	case ProfileIdenticalPayload:
@@ -278,12 +288,7 @@ func buildRevisit(r *Revisit) (req, rev gowarc.WarcRecord, err error) {
 		rb.AddWarcHeader(gowarc.WarcRefersToDate, FormatDate(r.RefersToDate))
 	}
 	_, _ = rb.Write(responseHead(&r.Capture))
-	if rev, err = build(rb, "revisit"); err != nil {
-		req.Close()
-		return nil, nil, err
-	}
-	link(req, rev)
-	return req, rev, nil
+	return finishPair(req, rb, "revisit")
 }
 
 // buildFailure builds the metadata record of a fetch that got no response.
