@@ -446,12 +446,14 @@ func (f *Frontier) writeBatch(ctx context.Context, tx *sql.Tx, reqs []*doneReq) 
 	}
 	var rows []row
 	upd := make([]any, 0, 11*len(reqs))
+	jobs := make([]int64, len(reqs))
 	insURL := tx.StmtContext(ctx, f.insURL)
-	for _, req := range reqs {
+	for i, req := range reqs {
 		id, err := f.jobID(ctx, tx, req.job)
 		if err != nil {
 			return err
 		}
+		jobs[i] = id
 		jt := &jobTx{f: f, ctx: ctx, tx: tx, job: id, newHosts: map[hostKey]hostRow{}, insURL: insURL}
 		req.newHosts = jt.newHosts
 		for i := range req.found {
@@ -525,12 +527,8 @@ func (f *Frontier) writeBatch(ctx context.Context, tx *sql.Tx, reqs []*doneReq) 
 		}
 		rows = rows[n:]
 	}
-	for _, req := range reqs {
-		id, err := f.jobID(ctx, tx, req.job)
-		if err != nil {
-			return err
-		}
-		if err := f.requeueChanged(ctx, tx, id, req.found); err != nil {
+	for i, req := range reqs {
+		if err := f.requeueChanged(ctx, tx, jobs[i], req.found); err != nil {
 			return err
 		}
 	}
