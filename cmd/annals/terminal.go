@@ -94,7 +94,7 @@ func oneLine(s string) string {
 		switch {
 		case r == '\n' || r == '\t' || r == '\r':
 			return ' '
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+		case unicode.IsControl(r):
 			return -1
 		}
 		return r
@@ -127,10 +127,7 @@ func foldSpaces(s string) string {
 // from archived text before it reaches a terminal.
 func stripControls(s string) string {
 	return strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\t' {
-			return r
-		}
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+		if r != '\n' && r != '\t' && unicode.IsControl(r) {
 			return -1
 		}
 		return r
