@@ -92,6 +92,14 @@ func stamp(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04:05")
 }
 
+// dateOf returns the date of an RFC 3339 time (or a bare date).
+func dateOf(s string) string {
+	if len(s) > 10 {
+		return s[:10]
+	}
+	return s
+}
+
 // articleArgs parses the flags of a command that takes one article
 // (show, history, diff) and checks its --format, which parsing sets.
 func articleArgs(fs *flag.FlagSet, args []string, format *string, formats ...string) (string, error) {

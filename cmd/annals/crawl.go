@@ -232,14 +232,19 @@ func consoleLogger(fs *flag.FlagSet, lo *logOptions, stderr io.Writer) (*slog.Lo
 		l, err := lo.logger(stderr)
 		return l, nil, err
 	}
-	levelSet := false
-	fs.Visit(func(f *flag.Flag) { levelSet = levelSet || f.Name == "log-level" })
-	if !levelSet {
+	if !flagGiven(fs, "log-level") {
 		lo.level = "warn"
 	}
 	status := newStatusLine(stderr)
 	l, err := lo.logger(status)
 	return l, status, err
+}
+
+// flagGiven tells whether the command line set the flag called name.
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
 }
 
 // openWritable opens (creating if needed) the archive for a crawl, with a

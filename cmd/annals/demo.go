@@ -77,9 +77,7 @@ Flags:
 	if err != nil {
 		return err
 	}
-	levelSet := false
-	fs.Visit(func(f *flag.Flag) { levelSet = levelSet || f.Name == "log-level" })
-	if !levelSet {
+	if !flagGiven(fs, "log-level") {
 		lo.level = "warn" // the demo tells its story on standard output
 	}
 	logger, status, err := consoleLogger(fs, &lo, c.Stderr)
@@ -266,15 +264,11 @@ func demoSearch(ctx context.Context, w io.Writer, db *archive.DB, q string) erro
 	if err != nil {
 		return fmt.Errorf("search %q: %w", q, err)
 	}
-	noun := "articles"
-	if res.Total == 1 {
-		noun = "article"
-	}
-	fmt.Fprintf(w, "\n  search %q: %d %s\n", q, res.Total, noun)
+	fmt.Fprintf(w, "\n  search %q: %d %s\n", q, res.Total, plural(res.Total, "article"))
 	for _, h := range res.Hits {
-		fmt.Fprintf(w, "    %s  %s  (v%d, %s)\n", h.Title, demoDate(h.Published), h.Version, h.State)
+		fmt.Fprintf(w, "    %s  %s  (v%d, %s)\n", h.Title, dateOf(h.Published), h.Version, h.State)
 		fmt.Fprintf(w, "      %s\n", h.URL)
-		if s := demoOneLine(h.Snippet); s != "" {
+		if s := oneLine(h.Snippet); s != "" {
 			fmt.Fprintf(w, "      %s\n", s)
 		}
 	}
@@ -348,14 +342,3 @@ func demoExport(ctx context.Context, db *archive.DB, path, format string, bom bo
 	}
 	return n, nil
 }
-
-// demoDate returns the date of an RFC 3339 time or date.
-func demoDate(s string) string {
-	if len(s) >= 10 {
-		return s[:10]
-	}
-	return s
-}
-
-// demoOneLine collapses whitespace.
-func demoOneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

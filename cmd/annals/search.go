@@ -155,11 +155,7 @@ func (c *SearchCommand) table(res archive.Results, q archive.Query) error {
 		noteCol: 2,
 	}
 	for i, h := range res.Hits {
-		published := h.Published
-		if len(published) > 10 {
-			published = published[:10]
-		}
-		tb.add(strconv.Itoa(q.Offset+i+1), strconv.FormatInt(h.ArticleID, 10), published, h.Site, string(h.State), h.Title)
+		tb.add(strconv.Itoa(q.Offset+i+1), strconv.FormatInt(h.ArticleID, 10), dateOf(h.Published), h.Site, string(h.State), h.Title)
 		tb.style(5, ansiBold)
 		switch h.State {
 		case archive.StateGone:
