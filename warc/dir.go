@@ -17,6 +17,9 @@ const DefaultMaxFileSize = 1 << 30
 // openSuffix marks a file Dir is still writing.
 const openSuffix = ".open"
 
+// errClosed is returned by writes to a closed Dir.
+var errClosed = errors.New("warc: writer is closed")
+
 // DirOptions configure a Dir.
 type DirOptions struct {
 	// Dir is the directory the files go to; it must exist.

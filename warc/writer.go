@@ -1,7 +1,6 @@
 package warc
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -180,6 +179,3 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	}
 	return n, err
 }
-
-// errClosed is returned by writes to a closed Dir.
-var errClosed = errors.New("warc: writer is closed")
