@@ -56,13 +56,22 @@ var w3cLayouts = []struct {
 	{layout: "2006", years: 1},
 }
 
+// parseW3C tries only the layouts that can match: those with a time of day
+// (all hold "15:04") when s has a colon, the date-only ones when it has
+// none. A failed time.Parse costs an error's allocations, and sitemaps
+// often give plain dates, once per entry.
 func parseW3C(s string) (time.Time, bool) {
+	clock := strings.IndexByte(s, ':') >= 0
 	for _, l := range w3cLayouts {
+		dateOnly := l.years+l.months+l.days > 0
+		if dateOnly == clock {
+			continue
+		}
 		t, err := time.Parse(l.layout, s)
 		if err != nil {
 			continue
 		}
-		if l.years+l.months+l.days > 0 {
+		if dateOnly {
 			t = t.AddDate(l.years, l.months, l.days).Add(-time.Millisecond)
 		}
 		return t, true
