@@ -121,7 +121,9 @@ func decodeContent(coding string, b []byte, max int64) ([]byte, bool, error) {
 	return readMax(r, max)
 }
 
-// readMax reads r to its end, keeping at most max bytes.
+// readMax reads at most max bytes of r, and one more to tell (cut)
+// whether r held more; it does not read on to the end, so that a
+// decompression bomb costs no more than max bytes.
 func readMax(r io.Reader, max int64) ([]byte, bool, error) {
 	var buf bytes.Buffer
 	n, err := io.Copy(&buf, io.LimitReader(r, max+1))
