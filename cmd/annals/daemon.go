@@ -91,9 +91,8 @@ Flags:
 	runner := newJobRunner(db, logger, recordedCommand("daemon", args))
 	sched := job.NewScheduler(func(ctx context.Context, j *job.Job) error {
 		_, err := runner.run(ctx, j)
-		var ee *exitError
 		switch {
-		case errors.As(err, &ee) && ee.code == exitLocked:
+		case exitCodeOf(err) == exitLocked:
 			logger.Warn("run skipped: another process is running this job", "job", j.Name, "err", err)
 			err = nil
 		case errors.Is(err, errInterrupted):

@@ -112,21 +112,24 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 
 // exitCode reports err once, at the top, and maps it to an exit code.
 func (m *Main) exitCode(err error) int {
-	switch {
-	case err == nil, errors.Is(err, flag.ErrHelp):
+	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return exitOK
-	case errors.As(err, new(*exitError)):
-		fmt.Fprintln(m.Stderr, "annals:", err)
-		var ee *exitError
-		errors.As(err, &ee)
+	}
+	fmt.Fprintln(m.Stderr, "annals:", err)
+	return exitCodeOf(err)
+}
+
+// exitCodeOf is the exit status a command's error asks for: its own
+// (exitError), exitUsage for usage errors, else exitFailure.
+func exitCodeOf(err error) int {
+	var ee *exitError
+	switch {
+	case errors.As(err, &ee):
 		return ee.ExitCode()
 	case errors.Is(err, errUsage):
-		fmt.Fprintln(m.Stderr, "annals:", err)
 		return exitUsage
-	default:
-		fmt.Fprintln(m.Stderr, "annals:", err)
-		return exitFailure
 	}
+	return exitFailure
 }
 
 func (m *Main) usage(w io.Writer) {

@@ -92,8 +92,7 @@ Flags:
 		if err == nil {
 			continue
 		}
-		var ee *exitError
-		isLocked := errors.As(err, &ee) && ee.code == exitLocked
+		isLocked := exitCodeOf(err) == exitLocked
 		if errors.Is(err, errInterrupted) {
 			return err
 		}
