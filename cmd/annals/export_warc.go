@@ -199,7 +199,7 @@ func isTimeout(err string) bool {
 
 // warcInfo describes an export or a crawl's files in their warcinfo record.
 func warcInfo(runs []archive.Run, selection string) *warc.Info {
-	info := &warc.Info{Software: fmt.Sprintf("annals/%s (+%s)", version(), ProjectURL)}
+	info := &warc.Info{Software: userAgent()}
 	if selection != "" {
 		info.Fields = append(info.Fields, warc.Field{Name: "description", Value: selection})
 	}

@@ -200,7 +200,8 @@ func newJobRunner(db *archive.DB, logger *slog.Logger, command string) *jobRunne
 	return &jobRunner{db: db, logger: logger, command: command, base: base}
 }
 
-// userAgent is the User-Agent annals sends by default.
+// userAgent is the User-Agent annals sends by default, and the software
+// its WARC files name.
 func userAgent() string { return fmt.Sprintf("annals/%s (+%s)", version(), ProjectURL) }
 
 // run runs j once. The error says why the run could not start (its lock
