@@ -133,12 +133,11 @@ func classify(hint Kind, header http.Header, body []byte) Kind {
 			if hint != KindSitemap {
 				return KindOther
 			}
-			zr, err := gzip.NewReader(bytes.NewReader(body))
+			r, err := xmlReader(body)
 			if err != nil {
 				return KindOther
 			}
-			b, _ = io.ReadAll(io.LimitReader(zr, 1024))
-			zr.Close()
+			b, _ = io.ReadAll(io.LimitReader(r, 1024))
 		}
 		if k, ok := kindOfRoot(xmlRoot(b)); ok {
 			return k
