@@ -491,20 +491,25 @@ func (im *importer) store(ctx context.Context, rec *warc.Record, c *archive.Capt
 		s := sha256.Sum256(c.Body)
 		sum = hex.EncodeToString(s[:])
 	}
-	refs, err := im.db.CapturesAt(ctx, c.URL, c.StartedAt)
-	if err != nil {
-		return false, err
-	}
-	for _, ref := range refs {
-		if ref.PayloadSHA256 == sum {
-			im.stats.Already++
-			im.remember(rec, sum)
-			return false, nil
-		}
-	}
 	latest, err := im.db.LatestCaptureTime(ctx, c.URL)
 	if err != nil {
 		return false, err
+	}
+	// Only when the URL's latest capture is not older than this one (to
+	// the archive's millisecond) can the archive hold this very capture:
+	// a fresh import asks once per record, not twice.
+	if latest.UnixMilli() >= c.StartedAt.UnixMilli() {
+		refs, err := im.db.CapturesAt(ctx, c.URL, c.StartedAt)
+		if err != nil {
+			return false, err
+		}
+		for _, ref := range refs {
+			if ref.PayloadSHA256 == sum {
+				im.stats.Already++
+				im.remember(rec, sum)
+				return false, nil
+			}
+		}
 	}
 	if latest.After(c.StartedAt) {
 		im.stats.Older++
