@@ -72,13 +72,10 @@ func exportArchive(t *testing.T) string {
 	return path
 }
 
+// runMain is pipeRun without a deadline.
 func runMain(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	var out, errb bytes.Buffer
-	m := &Main{Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}
-	err := m.Run(context.Background(), args)
-	code = m.exitCode(err)
-	return out.String(), errb.String(), code
+	return pipeRun(t, context.Background(), args...)
 }
 
 func golden(t *testing.T, name string, got []byte) {
