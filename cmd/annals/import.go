@@ -149,7 +149,7 @@ Flags:
 	if err != nil {
 		return fmt.Errorf("import: record the run's start: %w", err)
 	}
-	im := newImporter(db, &Pipeline{DB: db, Extractor: extract.New(opts), RunID: runID, Logger: logger.With("run", runID)}, runID, maxBody, c.Stderr, logger)
+	im := newImporter(&Pipeline{DB: db, Extractor: extract.New(opts), RunID: runID, Logger: logger.With("run", runID)}, maxBody, c.Stderr, logger)
 	var importErr error
 	for _, f := range settings.Files {
 		if importErr = im.importFile(ctx, f.Path); importErr != nil {
@@ -180,18 +180,10 @@ Flags:
 	return nil
 }
 
-// ingester records a capture: the crawl pipeline's Ingest.
-type ingester interface {
-	Ingest(ctx context.Context, c *archive.Capture, html bool) (archive.Outcome, *extract.Article, error)
-}
-
-var _ ingester = (*Pipeline)(nil)
-
 // importer turns WARC records into captures.
 type importer struct {
-	db       *archive.DB
-	pipe     ingester
-	runID    int64 // put in every capture
+	// pipe records the captures, in its archive and run, as a crawl's.
+	pipe     *Pipeline
 	maxBody  int64
 	problems io.Writer // each skipped record, one line
 	log      *slog.Logger
@@ -216,8 +208,8 @@ var errNotWARC = errors.New("are they WARC files?")
 // importMemory bounds the request records and digests an import keeps.
 const importMemory = 1 << 18
 
-func newImporter(db *archive.DB, pipe ingester, runID, maxBody int64, problems io.Writer, log *slog.Logger) *importer {
-	return &importer{db: db, pipe: pipe, runID: runID, maxBody: maxBody, problems: problems, log: log,
+func newImporter(pipe *Pipeline, maxBody int64, problems io.Writer, log *slog.Logger) *importer {
+	return &importer{pipe: pipe, maxBody: maxBody, problems: problems, log: log,
 		requests: newBounded[*warc.Record](4096), digests: newBounded[string](importMemory), ids: newBounded[string](importMemory)}
 }
 
@@ -380,7 +372,7 @@ func (im *importer) ingest(ctx context.Context, rec, req *warc.Record) error {
 		return nil
 	}
 	c := &archive.Capture{
-		RunID: im.runID, URL: rec.URL, Method: http.MethodGet, Proto: rec.HTTP.Proto, Status: rec.HTTP.Status,
+		RunID: im.pipe.RunID, URL: rec.URL, Method: http.MethodGet, Proto: rec.HTTP.Proto, Status: rec.HTTP.Status,
 		StartedAt: rec.Date, RemoteAddr: rec.IP,
 	}
 	if req != nil && req.HTTP != nil {
@@ -476,7 +468,7 @@ func (im *importer) failure(ctx context.Context, rec *warc.Record) error {
 	if method == "" {
 		method = http.MethodGet
 	}
-	stored, err := im.store(ctx, rec, &archive.Capture{RunID: im.runID, URL: rec.URL, Method: method, Err: errText, StartedAt: rec.Date, Header: http.Header{}})
+	stored, err := im.store(ctx, rec, &archive.Capture{RunID: im.pipe.RunID, URL: rec.URL, Method: method, Err: errText, StartedAt: rec.Date, Header: http.Header{}})
 	if stored {
 		im.stats.Failures++
 	}
@@ -491,7 +483,7 @@ func (im *importer) store(ctx context.Context, rec *warc.Record, c *archive.Capt
 		s := sha256.Sum256(c.Body)
 		sum = hex.EncodeToString(s[:])
 	}
-	latest, err := im.db.LatestCaptureTime(ctx, c.URL)
+	latest, err := im.pipe.DB.LatestCaptureTime(ctx, c.URL)
 	if err != nil {
 		return false, err
 	}
@@ -499,7 +491,7 @@ func (im *importer) store(ctx context.Context, rec *warc.Record, c *archive.Capt
 	// the archive's millisecond) can the archive hold this very capture:
 	// a fresh import asks once per record, not twice.
 	if latest.UnixMilli() >= c.StartedAt.UnixMilli() {
-		refs, err := im.db.CapturesAt(ctx, c.URL, c.StartedAt)
+		refs, err := im.pipe.DB.CapturesAt(ctx, c.URL, c.StartedAt)
 		if err != nil {
 			return false, err
 		}
@@ -557,7 +549,7 @@ func (im *importer) original(ctx context.Context, rec *warc.Record) ([]byte, err
 		sums = append(sums, s)
 	}
 	if rec.RefersToURI != "" && !rec.RefersToDate.IsZero() {
-		refs, err := im.db.CapturesAt(ctx, rec.RefersToURI, rec.RefersToDate)
+		refs, err := im.pipe.DB.CapturesAt(ctx, rec.RefersToURI, rec.RefersToDate)
 		if err != nil {
 			return nil, err
 		}
@@ -568,7 +560,7 @@ func (im *importer) original(ctx context.Context, rec *warc.Record) ([]byte, err
 		}
 	}
 	for _, s := range sums {
-		b, err := im.db.Payload(ctx, s)
+		b, err := im.pipe.DB.Payload(ctx, s)
 		if err == nil {
 			return b, nil
 		}

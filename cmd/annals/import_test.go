@@ -102,7 +102,7 @@ func newTestImporter(t *testing.T, db *archive.DB) (*importer, *bytes.Buffer) {
 	var problems bytes.Buffer
 	log := slog.New(slog.DiscardHandler)
 	pipe := &Pipeline{DB: db, Extractor: extract.New(extract.Options{}), RunID: run, Logger: log}
-	return newImporter(db, pipe, run, 1<<20, &problems, log), &problems
+	return newImporter(pipe, 1<<20, &problems, log), &problems
 }
 
 func TestImporter_ForeignRecords(t *testing.T) {
@@ -305,7 +305,7 @@ func FuzzImport(f *testing.F) {
 	log := slog.New(slog.DiscardHandler)
 	pipe := &Pipeline{DB: db, Extractor: extract.New(extract.Options{}), Logger: log}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		im := newImporter(db, pipe, 0, 1<<16, io.Discard, log)
+		im := newImporter(pipe, 1<<16, io.Discard, log)
 		if err := im.importReader(context.Background(), bytes.NewReader(b)); err != nil {
 			t.Fatalf("import failed: %v", err)
 		}
