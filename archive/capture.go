@@ -87,8 +87,9 @@ type prepared struct {
 	content    content
 	hash       []byte
 	fields     []byte // content.fieldHashes
-	tokTitle   string
-	tokBody    string
+	// toks is the article tokenised for fts_tokens; nil when prepare
+	// found its content stored already (an unchanged recapture).
+	toks *tokens
 }
 
 // Record stores one fetch attempt in one transaction: the capture, its
@@ -333,8 +334,13 @@ func (db *DB) prepare(ctx context.Context, q queryer, c *Capture, a *extract.Art
 		p.content = normalize(a)
 		p.hash = p.content.hash()
 		p.fields = p.content.fieldHashes()
-		p.tokTitle = tokenize(a.Title)
-		p.tokBody = tokenize(a.Body)
+		// Tokenising a body costs about as much as recording it unchanged:
+		// it is done here, outside the write loop and in parallel, only
+		// for content that is likely to make a new version.
+		if !latestContentIs(ctx, q, p.keyURL, p.hash) {
+			t := tokens{tokenize(a.Title), tokenize(a.Body)}
+			p.toks = &t
+		}
 	}
 	if len(c.Body) > 0 {
 		if err := db.preparePayload(ctx, q, p); err != nil {
@@ -342,6 +348,16 @@ func (db *DB) prepare(ctx context.Context, q queryer, c *Capture, a *extract.Art
 		}
 	}
 	return p, nil
+}
+
+// latestContentIs reports whether the article keyed on keyURL has content
+// hash as its latest version: then a capture of it is most likely an
+// unchanged recapture, which makes no version.
+func latestContentIs(ctx context.Context, q queryer, keyURL string, hash []byte) bool {
+	var h []byte
+	err := q.QueryRowContext(ctx, `SELECT v.content_sha256 FROM urls u JOIN articles a ON a.url_id = u.id
+		JOIN versions v ON v.id = a.version_id WHERE u.url = ?`, keyURL).Scan(&h)
+	return err == nil && bytes.Equal(h, hash)
 }
 
 // preparePayload compresses the body unless its digest is stored already,
@@ -654,7 +670,11 @@ func (db *DB) insertVersion(ctx context.Context, tx *wtx, p *prepared, art *arti
 	if tx.fresh == nil {
 		tx.fresh = map[int64]tokens{}
 	}
-	tx.fresh[art.versionID] = tokens{p.tokTitle, p.tokBody}
+	if p.toks == nil {
+		// prepare took it for unchanged, but it changed meanwhile.
+		p.toks = &tokens{tokenize(a.Title), tokenize(a.Body)}
+	}
+	tx.fresh[art.versionID] = *p.toks
 	return changed, nil
 }
 

@@ -250,3 +250,41 @@ func TestDB_Record_Refuses(t *testing.T) {
 		t.Fatal("Record after Close succeeded")
 	}
 }
+
+// A capture prepared as an unchanged recapture (not tokenised) that turns
+// out to make a version, because another Record changed the article
+// meanwhile, is tokenised by the writer and found by a search.
+func TestDB_Record_ChangedAfterPrepareIsSearchable(t *testing.T) {
+	ctx := context.Background()
+	db := newTestDB(t)
+	const u = "http://news.example.cn/2021/09/28/c_2.htm"
+	html := "<html><body><h1>通辽</h1><p>正文</p></body></html>"
+	record(t, db, page(u, html, t0), story())
+	p, err := db.prepare(ctx, cachedReader{db}, page(u, html, t0.Add(time.Hour)), story())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.toks != nil {
+		t.Fatal("an unchanged recapture was tokenised in prepare")
+	}
+	edited := story()
+	edited.Body += "\n\n更正声明。"
+	record(t, db, page(u, html+" ", t0.Add(2*time.Hour)), edited)
+	job := &recordJob{ctx: ctx, p: p, done: make(chan struct{})}
+	db.jobs <- job
+	<-job.done
+	if job.err != nil {
+		t.Fatal(job.err)
+	}
+	if job.out.Event != EventChanged || job.out.Version != 3 {
+		t.Fatalf("got event %q version %d, want changed 3", job.out.Event, job.out.Version)
+	}
+	// "列席" is two characters: answered by fts_tokens, which needs the tokens.
+	res, err := db.Search(ctx, Query{Text: "列席"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Hits) != 1 || res.Hits[0].Version != 3 || res.Index != IndexTokens {
+		t.Fatalf("search for 列席: %+v", res)
+	}
+}
