@@ -189,3 +189,23 @@ func fixtureURL(name string) string {
 	}
 	return "https://news.example.com/2021/09/28/" + name + ".html"
 }
+
+// A short line the caption logic gave to the first picture is no subtitle,
+// as it is none for any other picture.
+func TestExtract_FirstCaptionIsNoSubtitle(t *testing.T) {
+	para := "<p>" + strings.Repeat("Earlier this month, NASA announced the newest milestone in the development of its rocket. ", 4) + "</p>"
+	page := `<html><head><title>Seeking a bigger role for a big rocket</title></head><body><div align="center"><table><tr><td>
+<table><tr><td><img src="/a.jpg" width="600" height="400"><div>The core stage at Michoud. (credit: NASA)</div></td></tr></table>
+<h1 class="headline">Seeking a bigger role for a big rocket</h1>
+<h3 class="byline">by Jeff Foust</h3>` + para + para + para + `</td></tr></table></div></body></html>`
+	a, err := Extract([]byte(page), "https://www.example.com/article/1", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Title != "Seeking a bigger role for a big rocket" {
+		t.Errorf("title = %q", a.Title)
+	}
+	if a.Subtitle != "" {
+		t.Errorf("subtitle = %q, want none (the line is a picture's caption)", a.Subtitle)
+	}
+}

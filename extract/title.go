@@ -278,7 +278,7 @@ func (x *extraction) findKickerSubtitle() {
 			return false
 		}
 		b := &p.blocks[i]
-		if b.kind == kindImage || b.w < 4 || b.w > 200 || b.linkDensity() > 0.3 || x.captionOf[i] != 0 && x.isCaption(i) {
+		if b.kind == kindImage || b.w < 4 || b.w > 200 || b.linkDensity() > 0.3 || x.isCaption(i) {
 			return false
 		}
 		if _, ok := findStamp(b.text, false); ok {
