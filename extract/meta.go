@@ -446,11 +446,7 @@ func (x *extraction) findDates() {
 			cands = append(cands, i)
 		}
 		for _, i := range cands {
-			t := p.blocks[i].text
-			if utf8.RuneCountInString(t) > 80 {
-				t = string([]rune(t)[:80])
-			}
-			if st, good := findStamp(t, usFirst); good {
+			if st, good := findStamp(prefixRunes(p.blocks[i].text, 80), usFirst); good {
 				set(st, true)
 				break
 			}
