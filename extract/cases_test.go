@@ -2,6 +2,7 @@ package extract
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -260,7 +261,7 @@ func TestExtract_Cases(t *testing.T) {
 			if w.published != "" && a.PublishedZoneAssumed != w.zoneAssumed && w.zoneAssumed {
 				t.Errorf("published_zone_assumed = %v, want %v", a.PublishedZoneAssumed, w.zoneAssumed)
 			}
-			if w.bylines != nil && !equalBylines(a.Bylines, w.bylines) {
+			if w.bylines != nil && !slices.Equal(a.Bylines, w.bylines) {
 				t.Errorf("bylines = %v, want %v", a.Bylines, w.bylines)
 			}
 			for _, s := range w.bodyHas {

@@ -2,6 +2,7 @@ package extract
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -542,7 +543,7 @@ func buildPage(root *html.Node) *page {
 				}
 			}
 		}
-		if ci != "" && hasToken(ci, "updated") && a != atom.Body {
+		if ci != "" && slices.Contains(strings.Fields(ci), "updated") && a != atom.Body {
 			// hAtom: <abbr class="updated" title="2013-04-04T18:52:11+00:00">.
 			v := firstNonEmpty(attr(n, "datetime"), attr(n, "title"), attr(n, "content"))
 			if v == "" {
@@ -826,14 +827,4 @@ func nodeText(n *html.Node, limit int) string {
 		}
 	}
 	return s
-}
-
-// hasToken reports whether a class and id string holds tok as a whole word.
-func hasToken(ci, tok string) bool {
-	for _, f := range strings.Fields(ci) {
-		if f == tok {
-			return true
-		}
-	}
-	return false
 }

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -74,7 +75,7 @@ func TestExtract_Seed(t *testing.T) {
 			if tc.hasEditor {
 				want = append(want, Byline{"王小明", RoleEditor})
 			}
-			if !equalBylines(a.Bylines, want) {
+			if !slices.Equal(a.Bylines, want) {
 				t.Errorf("bylines = %v, want %v", a.Bylines, want)
 			}
 			first, last := seedBody(t)
@@ -113,22 +114,7 @@ func TestExtract_Seed(t *testing.T) {
 	}
 }
 
-func equalBylines(a, b []Byline) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func head(s string, n int) string {
-	r := []rune(s)
-	return string(r[:min(n, len(r))])
-}
+func head(s string, n int) string { return prefixRunes(s, n) }
 
 func tail(s string, n int) string {
 	r := []rune(s)

@@ -3,6 +3,7 @@ package extract
 import (
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -296,7 +297,7 @@ func (x *extraction) owner() string {
 	}
 	// A blog's owner, not the most frequent byline of a list of teasers:
 	// their archives are linked, or the page's title names them.
-	if n1 >= 2 && n1 > 2*n2 && names[best] != "" && (lists[best] || contains(titleParts(p.title), names[best])) {
+	if n1 >= 2 && n1 > 2*n2 && names[best] != "" && (lists[best] || slices.Contains(titleParts(p.title), names[best])) {
 		return names[best]
 	}
 	return ""

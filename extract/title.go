@@ -2,6 +2,7 @@ package extract
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -99,7 +100,7 @@ func (x *extraction) findTitle() {
 			m = 10
 		case dk != "" && k == dk:
 			m = 10
-		case contains(partKeys, k):
+		case slices.Contains(partKeys, k):
 			m = 9
 			if x.container >= 0 && (i < x.first-8 || i >= x.end) {
 				m = 5 // a part of <title> far from the article: the site's name
@@ -234,15 +235,6 @@ func joinedText(p *page, from, to int) string {
 		sb.WriteString(t)
 	}
 	return sb.String()
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // findLine returns the first line whose text is t, or -1.
