@@ -157,11 +157,6 @@ func (x *extraction) collectBody() {
 		return
 	}
 	x.captionOf = map[int]int{}
-	type line struct {
-		i    int
-		text string
-	}
-	var lines []line
 	lastImg, lastImgBlock := -1, -1
 	var suffix []int
 	proseSoFar := 0
@@ -204,13 +199,12 @@ func (x *extraction) collectBody() {
 			if img >= 0 {
 				// A credit line alone ("本报记者 X 摄") under a short line that
 				// follows the picture: that line is the caption.
-				if loc := reCreditZh.FindStringIndex(t); loc != nil && loc[0] == 0 && near && len(lines) > 0 {
-					prev := lines[len(lines)-1]
-					pb := &p.blocks[prev.i]
-					if prev.i > lastImgBlock && x.linesBetween(lastImgBlock, i) == 1 && pb.w < 120 {
-						lines = lines[:len(lines)-1]
-						x.captionOf[prev.i] = img
-						x.addCaption(img, prev.text)
+				if loc := reCreditZh.FindStringIndex(t); loc != nil && loc[0] == 0 && near && len(x.bodyIdx) > 0 {
+					prev := x.bodyIdx[len(x.bodyIdx)-1]
+					if pb := &p.blocks[prev]; prev > lastImgBlock && x.linesBetween(lastImgBlock, i) == 1 && pb.w < 120 {
+						x.bodyIdx = x.bodyIdx[:len(x.bodyIdx)-1]
+						x.captionOf[prev] = img
+						x.addCaption(img, pb.text)
 					}
 				}
 				x.addCaption(img, t)
@@ -220,7 +214,7 @@ func (x *extraction) collectBody() {
 		if b.w < 400 && (reBoilerZh.MatchString(t) || reBoilerEn.MatchString(t) && b.w < 120) || b.footer {
 			continue
 		}
-		if b.w < 80 && len(lines) > 0 && reStopSection.MatchString(t) {
+		if b.w < 80 && len(x.bodyIdx) > 0 && reStopSection.MatchString(t) {
 			// "Related articles": the article is over when little running
 			// text follows; else it is an inline promotion.
 			if suffix == nil {
@@ -247,13 +241,10 @@ func (x *extraction) collectBody() {
 			}
 			continue
 		}
-		lines = append(lines, line{i, t})
+		x.bodyIdx = append(x.bodyIdx, i)
 		if b.prose() {
 			proseSoFar += b.w
 		}
-	}
-	for _, l := range lines {
-		x.bodyIdx = append(x.bodyIdx, l.i)
 	}
 	x.trimBody()
 	// Images whose caption we did not find may carry alt text.
