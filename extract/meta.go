@@ -229,7 +229,8 @@ func (x *extraction) findDates() {
 	metaFirst()
 	ldFirst()
 	itemFirst()
-	hzLo, _ := x.headerZone()
+	lo, hi := x.headerZone()
+	hzLo := lo
 	if x.headline >= 0 {
 		hzLo = x.headline - 1
 	}
@@ -239,7 +240,6 @@ func (x *extraction) findDates() {
 			set(parseStamp(t.value))
 		}
 	}
-	lo, hi := x.headerZone()
 	for _, t := range p.times {
 		if t.block >= lo && t.block <= hi+1 && !strings.EqualFold(t.prop, "dateModified") {
 			set(parseStamp(t.value))
