@@ -144,7 +144,21 @@ const (
 	hfAuthor
 	hfDate
 	hfCaption
+	hfUpdated   // hAtom "updated": the time the element states is a modification
+	hfPublished // hAtom "published", WordPress "entry-date"
 )
+
+// hAtom is the prop of the time an element's class states: "hatom-updated",
+// "hatom" (published) or "".
+func (f hintFlags) hAtom() string {
+	switch {
+	case f&hfUpdated != 0:
+		return "hatom-updated"
+	case f&hfPublished != 0:
+		return "hatom"
+	}
+	return ""
+}
 
 func classify(ci string) hintFlags {
 	var f hintFlags
@@ -162,6 +176,11 @@ func classify(ci string) hintFlags {
 	}
 	if strings.Contains(ci, "caption") {
 		f |= hfCaption
+	}
+	if slices.Contains(strings.Fields(ci), "updated") {
+		f |= hfUpdated
+	} else if strings.Contains(ci, "published") || strings.Contains(ci, "entry-date") {
+		f |= hfPublished
 	}
 	return f
 }
@@ -543,26 +562,15 @@ func buildPage(root *html.Node) *page {
 				}
 			}
 		}
-		if ci != "" && slices.Contains(strings.Fields(ci), "updated") && a != atom.Body {
-			// hAtom: <abbr class="updated" title="2013-04-04T18:52:11+00:00">.
+		// hAtom and WordPress stamps: <abbr class="updated"
+		// title="2013-04-04T18:52:11+00:00">, <abbr class="published"
+		// title="2009-08-06T14:12:32+0200">, class="entry-date".
+		if prop := hf.hAtom(); prop != "" && a != atom.Body {
 			v := firstNonEmpty(attr(n, "datetime"), attr(n, "title"), attr(n, "content"))
 			if v == "" {
 				v = nodeText(n, 200)
 			}
-			p.times = append(p.times, timeRef{value: v, block: len(p.blocks), prop: "hatom-updated", node: n})
-		} else if ci != "" && (strings.Contains(ci, "published") || strings.Contains(ci, "entry-date")) && a != atom.Body {
-			// hAtom and WordPress: <abbr class="published" title="2009-08-06T14:12:32+0200">.
-			v := attr(n, "datetime")
-			if v == "" {
-				v = attr(n, "title")
-			}
-			if v == "" {
-				v = attr(n, "content")
-			}
-			if v == "" {
-				v = nodeText(n, 200)
-			}
-			p.times = append(p.times, timeRef{value: v, block: len(p.blocks), prop: "hatom", node: n})
+			p.times = append(p.times, timeRef{value: v, block: len(p.blocks), prop: prop, node: n})
 		}
 		if ci != "" && a != atom.Body && a != atom.Html {
 			if hf&hfAuthor != 0 {
