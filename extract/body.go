@@ -247,17 +247,25 @@ func (x *extraction) collectBody() {
 		}
 	}
 	x.trimBody()
-	// Images whose caption we did not find may carry alt text.
+	// Images whose caption we did not find may carry alt text: the first
+	// long enough alt of a picture with the same address.
+	var alts map[string]string
 	for i := range a.Images {
-		if a.Images[i].Caption == "" && a.Images[i].Credit == "" {
+		im := &a.Images[i]
+		if im.Caption != "" || im.Credit != "" {
+			continue
+		}
+		if alts == nil {
+			alts = map[string]string{}
 			for j := x.first; j < x.end; j++ {
-				b := &p.blocks[j]
-				if b.kind == kindImage && x.abs(b.img.src) == a.Images[i].Src && b.img.alt != "" && utf8.RuneCountInString(b.img.alt) > 3 {
-					a.Images[i].Caption = b.img.alt
-					break
+				if b := &p.blocks[j]; b.kind == kindImage && utf8.RuneCountInString(b.img.alt) > 3 {
+					if src := x.abs(b.img.src); alts[src] == "" {
+						alts[src] = b.img.alt
+					}
 				}
 			}
 		}
+		im.Caption = alts[im.Src]
 	}
 }
 
