@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -88,7 +89,7 @@ func ParseRules(data []byte, filename string) (*Rules, error) {
 	case ".yaml", ".yml":
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		dec.KnownFields(true)
-		if err := dec.Decode(&f); err != nil && err.Error() != "EOF" {
+		if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
 			var te *yaml.TypeError
 			if errors.As(err, &te) && len(te.Errors) > 0 {
 				msg := reYAMLField.ReplaceAllString(te.Errors[0], `unknown key "$1" (known: host, hosts, title, published, byline, body, remove, zone)`)

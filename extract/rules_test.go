@@ -75,6 +75,17 @@ func TestRules(t *testing.T) {
 	}
 }
 
+// A rules file with no entries yet (only comments) is empty rules, not an
+// error.
+func TestParseRules_Empty(t *testing.T) {
+	for _, name := range []string{"rules.yaml", "rules.toml"} {
+		r, err := ParseRules([]byte("# no sites yet\n"), name)
+		if err != nil || r == nil || len(r.Sites) != 0 {
+			t.Errorf("%s: rules %v, error %v; want empty rules", name, r, err)
+		}
+	}
+}
+
 func TestParseRules_Errors(t *testing.T) {
 	for _, tc := range []struct{ name, data, want string }{
 		{"r.toml", "[[site]]\nhost = \"a.com\"\ntitle = \"h1[\"\n", "r.toml:3: bad CSS selector"},
