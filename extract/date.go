@@ -66,7 +66,8 @@ var (
 )
 
 // findStamp returns the first date in free text, with its time and zone
-// where the text states them. dmyFirst says slashed dates are day first.
+// where the text states them. usFirst reads a slashed date month first
+// (9/28/2021) when its first number can be a month.
 func findStamp(s string, usFirst bool) (stamp, bool) {
 	if len(s) > 4000 {
 		s = s[:4000]

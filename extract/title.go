@@ -33,7 +33,7 @@ func stripSiteName(t, site string) string {
 	// Drop parts that are the site's name.
 	var keep []string
 	for _, p := range parts {
-		if sk != "" && (normKey(p) == sk || strings.Contains(sk, normKey(p)) && len(normKey(p)) > 3) {
+		if pk := normKey(p); sk != "" && (pk == sk || strings.Contains(sk, pk) && len(pk) > 3) {
 			continue
 		}
 		keep = append(keep, p)
@@ -49,8 +49,6 @@ func stripSiteName(t, site string) string {
 		}
 	}
 	if first := keep[0]; utf8.RuneCountInString(first)*2 >= utf8.RuneCountInString(longest) {
-		// Keep separators that belong to the headline itself: rejoin the
-		// leading parts while they were joined by " - " or ": " in t.
 		return first
 	}
 	return longest
